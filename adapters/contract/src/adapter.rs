@@ -1,0 +1,175 @@
+//! What an adapter is: what it contributes to kanava and how the engine is reached.
+
+use std::sync::{Arc, RwLock};
+
+use futures::future::BoxFuture;
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::identity::ChannelId;
+use crate::message::{Inbound, Outbound};
+
+/// The engine, as adapters see it: one call per inbound event.
+///
+/// The returned messages are the whole reply, in order; an empty list means silence (for example
+/// a blocked user after their one notice). Errors inside the engine come back as an
+/// [`crate::OutboundKind::Error`] message in the user's language, so adapters never invent
+/// user-facing text of their own.
+pub trait Conversation: Send + Sync + 'static {
+    /// Handles one event and returns the reply. The reply is only produced after the user's
+    /// (redacted) message is durably stored.
+    fn handle(&self, inbound: Inbound) -> BoxFuture<'_, Vec<Outbound>>;
+}
+
+/// What a channel can show, so the engine and the contract tests know what to expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    /// Suggested topics can be shown as buttons.
+    pub buttons: bool,
+    /// Answers can be rated 👍/👎.
+    pub feedback: bool,
+    /// The longest single message the platform accepts, in characters, if limited.
+    pub max_message_chars: Option<usize>,
+}
+
+/// The state of one channel, reported on `/healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "reason", rename_all = "lowercase")]
+pub enum ChannelState {
+    /// Being set up.
+    Starting,
+    /// Serving.
+    Running,
+    /// Serving with trouble (e.g. reconnecting to its platform).
+    Degraded(String),
+    /// Stopped by an error that needs an operator (e.g. an invalid token). Other channels go on.
+    Failed(String),
+    /// Stopped on shutdown.
+    Stopped,
+}
+
+/// A channel's health snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct Health {
+    /// The channel instance.
+    pub channel: ChannelId,
+    /// Its state.
+    #[serde(flatten)]
+    pub state: ChannelState,
+}
+
+/// A shared, cheaply cloned cell an adapter updates and `/healthz` reads.
+#[derive(Debug, Clone)]
+pub struct HealthCell(Arc<RwLock<ChannelState>>);
+
+impl Default for HealthCell {
+    fn default() -> Self {
+        Self(Arc::new(RwLock::new(ChannelState::Starting)))
+    }
+}
+
+impl HealthCell {
+    /// Records a new state.
+    pub fn set(&self, state: ChannelState) {
+        // A poisoned lock only means another thread panicked mid-write of a plain enum: the
+        // value is still whole, so keep reporting.
+        let mut guard = self.0.write().unwrap_or_else(|p| p.into_inner());
+        *guard = state;
+    }
+
+    /// The current state.
+    pub fn get(&self) -> ChannelState {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Why an adapter stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    /// Configuration the platform rejected (invalid token, unknown bot).
+    #[error("channel {channel}: rejected by the platform: {reason}")]
+    Rejected {
+        /// The channel instance.
+        channel: ChannelId,
+        /// Why, without secrets.
+        reason: String,
+    },
+    /// Anything else that ended the adapter's task.
+    #[error("channel {channel}: {reason}")]
+    Other {
+        /// The channel instance.
+        channel: ChannelId,
+        /// Why, without secrets.
+        reason: String,
+    },
+}
+
+/// Tells a running adapter that kanava is shutting down.
+#[derive(Debug, Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+/// The sending side of [`Shutdown`], held by the server.
+#[derive(Debug)]
+pub struct ShutdownTrigger(watch::Sender<bool>);
+
+impl ShutdownTrigger {
+    /// A trigger and its first listener.
+    pub fn new() -> (Self, Shutdown) {
+        let (tx, rx) = watch::channel(false);
+        (Self(tx), Shutdown(rx))
+    }
+
+    /// Tells every listener to stop.
+    pub fn trigger(&self) {
+        let _ = self.0.send(true);
+    }
+
+    /// A further listener.
+    pub fn subscribe(&self) -> Shutdown {
+        Shutdown(self.0.subscribe())
+    }
+}
+
+impl Shutdown {
+    /// Whether shutdown has begun.
+    pub fn is_triggered(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once shutdown has begun (or the trigger is gone).
+    pub async fn wait(&mut self) {
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}
+
+/// A channel adapter.
+///
+/// An adapter may contribute HTTP routes (webhooks, a chat page) that kanava mounts on its one
+/// HTTP server, and a long-running task (polling, a sync loop) that must return soon after
+/// [`Shutdown`] fires. Failing is local: an adapter that returns an error is marked failed and
+/// every other channel keeps running.
+pub trait Adapter: Send + Sync + 'static {
+    /// The channel instance this adapter serves.
+    fn channel(&self) -> &ChannelId;
+
+    /// What the channel can show.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Routes to mount on kanava's HTTP server, if any. Paths must not collide with other
+    /// adapters'; by convention they live under a prefix named after the platform.
+    fn routes(&self) -> Option<axum::Router> {
+        None
+    }
+
+    /// The adapter's long-running task. The default waits for shutdown (for adapters that only
+    /// serve routes).
+    fn run(self: Arc<Self>, mut shutdown: Shutdown) -> BoxFuture<'static, Result<(), AdapterError>> {
+        Box::pin(async move {
+            shutdown.wait().await;
+            Ok(())
+        })
+    }
+
+    /// The channel's current health.
+    fn health(&self) -> Health;
+}

@@ -1,0 +1,138 @@
+//! kanava's built-in web chat: an accessible chat page at `/`, an embeddable widget script, and
+//! a WebSocket carrying a small JSON protocol (documented in `PROTOCOL.md` beside this crate).
+
+mod protocol;
+mod socket;
+
+use std::sync::Arc;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use kanava_adapter::{Adapter, Capabilities, ChannelId, ChannelState, Conversation, Health, HealthCell};
+
+pub use protocol::{ClientFrame, ServerFrame};
+
+/// Web chat settings.
+#[derive(Debug, Clone)]
+pub struct WebChatConfig {
+    /// Origins besides kanava's own whose pages may open the WebSocket (the embed snippet).
+    pub allowed_origins: Vec<String>,
+    /// Largest accepted message text, in bytes.
+    pub max_message_bytes: usize,
+    /// Sustained messages per second per connection; bursts of five times that are allowed.
+    pub messages_per_second: u32,
+}
+
+/// The web chat adapter.
+#[derive(Debug, Clone)]
+pub struct WebChat {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    channel: ChannelId,
+    conversation: Arc<dyn Conversation>,
+    config: WebChatConfig,
+    health: HealthCell,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebChat").field("channel", &self.channel).finish()
+    }
+}
+
+impl WebChat {
+    /// A web chat channel named `channel` talking to `conversation`.
+    pub fn new(channel: ChannelId, conversation: Arc<dyn Conversation>, config: WebChatConfig) -> Self {
+        let health = HealthCell::default();
+        health.set(ChannelState::Running);
+        Self {
+            inner: Arc::new(Inner {
+                channel,
+                conversation,
+                config,
+                health,
+            }),
+        }
+    }
+}
+
+impl Adapter for WebChat {
+    fn channel(&self) -> &ChannelId {
+        &self.inner.channel
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            buttons: true,
+            feedback: true,
+            max_message_chars: None,
+        }
+    }
+
+    fn routes(&self) -> Option<Router> {
+        Some(
+            Router::new()
+                .route("/", get(page))
+                .route("/chat.js", get(|| asset("text/javascript; charset=utf-8", include_str!("../assets/chat.js"))))
+                .route("/chat.css", get(|| asset("text/css; charset=utf-8", include_str!("../assets/chat.css"))))
+                .route("/embed.js", get(|| asset("text/javascript; charset=utf-8", include_str!("../assets/embed.js"))))
+                .route("/ws", get(upgrade))
+                .with_state(self.inner.clone()),
+        )
+    }
+
+    fn health(&self) -> Health {
+        Health {
+            channel: self.inner.channel.clone(),
+            state: self.inner.health.get(),
+        }
+    }
+}
+
+async fn page() -> Response {
+    asset("text/html; charset=utf-8", include_str!("../assets/index.html")).await
+}
+
+async fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Whether a browser page from `origin` may open the socket: kanava's own pages (same host) and
+/// the configured origins. Non-browser clients send no Origin and are not a cross-site risk.
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let same = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host);
+    same || allowed.iter().any(|a| a.trim_end_matches('/') == origin)
+}
+
+async fn upgrade(State(inner): State<Arc<Inner>>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    if !origin_allowed(&headers, &inner.config.allowed_origins) {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    // The frame limit is a hard stop well above the message limit, so a slightly long message
+    // gets a friendly error frame while a huge one cannot exhaust memory.
+    let hard = inner.config.max_message_bytes * 4 + 1024;
+    ws.max_message_size(hard)
+        .max_frame_size(hard)
+        .on_upgrade(move |socket| socket::serve(inner, socket))
+}

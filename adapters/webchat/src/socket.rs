@@ -1,0 +1,140 @@
+//! One browser connection.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use governor::{Quota, RateLimiter};
+use kanava_adapter::{ChatId, Event, Inbound, ReplyId, UserIdentity};
+use rand::Rng;
+use tracing::debug;
+
+use crate::protocol::{ClientFrame, ServerFrame};
+use crate::Inner;
+
+/// Consecutive refused frames after which a flooding connection is closed.
+const FLOOD_CLOSE_AFTER: u32 = 20;
+
+async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
+    match serde_json::to_string(frame) {
+        Ok(json) => socket.send(Message::Text(json.into())).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn error(socket: &mut WebSocket, code: &'static str, message: impl Into<String>) -> bool {
+    send(socket, &ServerFrame::Error { code, message: message.into() }).await
+}
+
+fn valid_token(t: &str) -> bool {
+    t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub(crate) async fn serve(inner: Arc<Inner>, mut socket: WebSocket) {
+    let rate = NonZeroU32::new(inner.config.messages_per_second).unwrap_or(NonZeroU32::MIN);
+    let burst = rate.saturating_mul(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN));
+    let limiter = RateLimiter::direct(Quota::per_second(rate).allow_burst(burst));
+    let mut chat: Option<String> = None;
+    let mut lang_hint = None;
+    let mut refused_in_a_row = 0u32;
+
+    while let Some(msg) = socket.recv().await {
+        let text = match msg {
+            Ok(Message::Text(t)) => t,
+            Ok(Message::Binary(_)) => {
+                if !error(&mut socket, "binary", "binary frames are not supported; send JSON text frames").await {
+                    return;
+                }
+                continue;
+            }
+            Ok(Message::Close(_)) | Err(_) => return,
+            Ok(_) => continue,
+        };
+        if limiter.check().is_err() {
+            refused_in_a_row += 1;
+            if refused_in_a_row >= FLOOD_CLOSE_AFTER {
+                let _ = socket
+                    .send(Message::Close(Some(CloseFrame { code: 1008, reason: "too many messages".into() })))
+                    .await;
+                return;
+            }
+            if !error(&mut socket, "rate_limited", "too many messages; wait a moment").await {
+                return;
+            }
+            continue;
+        }
+        refused_in_a_row = 0;
+        let frame: ClientFrame = match serde_json::from_str(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                // serde's message names the field or position, never echoes the payload.
+                if !error(&mut socket, "malformed", format!("not a valid frame: {e}")).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        let event = match frame {
+            ClientFrame::Hello { chat: resume, lang } => {
+                if chat.is_some() {
+                    continue;
+                }
+                lang_hint = lang;
+                let (token, fresh) = match resume.filter(|t| valid_token(t)) {
+                    Some(t) => (t, false),
+                    None => (hex::encode(rand::rng().random::<[u8; 16]>()), true),
+                };
+                chat = Some(token.clone());
+                if !send(&mut socket, &ServerFrame::Ready { chat: token }).await {
+                    return;
+                }
+                if !fresh {
+                    continue;
+                }
+                Event::Start
+            }
+            ClientFrame::Message { text } => {
+                if text.trim().is_empty() {
+                    if !error(&mut socket, "empty", "the message is empty").await {
+                        return;
+                    }
+                    continue;
+                }
+                if text.len() > inner.config.max_message_bytes {
+                    let limit = inner.config.max_message_bytes;
+                    if !error(&mut socket, "too_large", format!("the message is over {limit} bytes")).await {
+                        return;
+                    }
+                    continue;
+                }
+                Event::Text(text)
+            }
+            ClientFrame::Language { lang } => Event::SetLanguage(lang),
+            ClientFrame::Topic { id } => Event::ChooseTopic(id),
+            ClientFrame::Feedback { reply, helpful } => Event::Feedback { reply: ReplyId(reply), helpful },
+        };
+        let token = match &chat {
+            Some(t) => t.clone(),
+            None => {
+                // A client that skipped `hello` gets a fresh chat implicitly.
+                let t = hex::encode(rand::rng().random::<[u8; 16]>());
+                if !send(&mut socket, &ServerFrame::Ready { chat: t.clone() }).await {
+                    return;
+                }
+                chat = Some(t.clone());
+                t
+            }
+        };
+        let inbound = Inbound {
+            identity: UserIdentity::new(inner.channel.clone(), token.clone()).with_display_language(lang_hint),
+            chat: ChatId::new(token),
+            event,
+        };
+        for out in inner.conversation.handle(inbound).await {
+            if !send(&mut socket, &ServerFrame::from(out)).await {
+                debug!("web chat client went away");
+                return;
+            }
+        }
+    }
+}

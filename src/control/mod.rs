@@ -1,0 +1,112 @@
+//! The control socket: an owner-only Unix socket in the data directory through which data
+//! commands (`kanava stats`, and later blocks, audit, purge, export) reach a running server.
+//! sled admits one process per data directory, so commands go through the server while it runs
+//! and open the store directly only when no server holds it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tracing::{info, warn};
+
+use crate::storage::{Stats, Store};
+
+/// A request over the control socket (one JSON line).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Request {
+    /// Counts of stored records.
+    Stats,
+}
+
+/// A response (one JSON line).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Response {
+    /// Counts.
+    Stats(Stats),
+    /// The request failed.
+    Error {
+        /// Why.
+        message: String,
+    },
+}
+
+/// The socket's path in a data directory.
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("kanava.sock")
+}
+
+/// Answers one request against the store.
+pub fn execute(store: &dyn Store, req: Request) -> Response {
+    match req {
+        Request::Stats => match store.stats() {
+            Ok(s) => Response::Stats(s),
+            Err(e) => Response::Error { message: e.to_string() },
+        },
+    }
+}
+
+/// Listens on the control socket until the task is dropped.
+pub async fn listen(data_dir: &Path, store: Arc<dyn Store>) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let path = socket_path(data_dir);
+    // We hold the sled lock, so a socket file left here is from a crashed run.
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path)?;
+    set_owner_only(&path)?;
+    info!(socket = %path.display(), "control socket ready");
+    Ok(tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            let store = store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = serve_client(stream, store).await {
+                    warn!(error = %e, "control client failed");
+                }
+            });
+        }
+    }))
+}
+
+#[cfg(unix)]
+fn set_owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+async fn serve_client(stream: UnixStream, store: Arc<dyn Store>) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    while let Some(line) = lines.next_line().await? {
+        let resp = match serde_json::from_str::<Request>(&line) {
+            Ok(req) => execute(store.as_ref(), req),
+            Err(e) => Response::Error { message: format!("bad request: {e}") },
+        };
+        let mut out = serde_json::to_vec(&resp).unwrap_or_default();
+        out.push(b'\n');
+        write.write_all(&out).await?;
+    }
+    Ok(())
+}
+
+/// Sends a request to the server running on `data_dir`; `Ok(None)` when none is running.
+pub async fn request(data_dir: &Path, req: &Request) -> std::io::Result<Option<Response>> {
+    let stream = match UnixStream::connect(socket_path(data_dir)).await {
+        Ok(s) => s,
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let (read, mut write) = stream.into_split();
+    let mut line = serde_json::to_vec(req).unwrap_or_default();
+    line.push(b'\n');
+    write.write_all(&line).await?;
+    let mut lines = BufReader::new(read).lines();
+    match lines.next_line().await? {
+        Some(l) => serde_json::from_str(&l)
+            .map(Some)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        None => Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "server closed the control socket")),
+    }
+}

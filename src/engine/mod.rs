@@ -1,0 +1,406 @@
+//! The conversation engine: one channel-agnostic pipeline for every inbound message.
+//!
+//! guard → redact → session & language → classify → answer → log (durable) → reply.
+//! Each step is a seam: [`Guard`], [`Redactor`], [`Classifier`], [`KnowledgeBase`], [`Store`].
+
+mod commands;
+mod session;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::future::BoxFuture;
+use kanava_adapter::{
+    Conversation, Event, Inbound, Lang, Outbound, OutboundKind, ReplyId, RichText, Suggestion,
+};
+use tracing::{instrument, warn};
+
+use crate::clock::{Clock, Micros};
+use crate::guard::{Guard, GuardDecision};
+use crate::i18n::Text;
+use crate::knowledge::{Decision, KnowledgeBase};
+use crate::metrics::Metrics;
+use crate::policy::{Classifier, Verdict};
+use crate::redact::Redactor;
+use crate::storage::{ConversationKey, FeedbackRecord, RecordKey, Role, SessionState, Store, TranscriptRecord};
+
+pub use session::Sessions;
+
+/// Engine settings (validated config).
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// A session ends after this long without messages.
+    pub session_idle: Micros,
+    /// Language before anything is known.
+    pub default_language: Lang,
+    /// Below this retrieval confidence the engine falls back to suggestions.
+    pub confidence_threshold: f32,
+    /// Topics offered on welcome.
+    pub welcome_topics: Vec<String>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            session_idle: 30 * crate::clock::MINUTE,
+            default_language: Lang::Fi,
+            confidence_threshold: crate::knowledge::DEFAULT_CONFIDENCE_THRESHOLD,
+            welcome_topics: ["queue-position", "enter-finland-outage", "processing-time"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+/// The parts an engine is built from.
+#[derive(Debug, Clone)]
+pub struct Parts {
+    /// Topics.
+    pub knowledge: Arc<KnowledgeBase>,
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// Blocks and rate limits.
+    pub guard: Arc<dyn Guard>,
+    /// Personal data removal.
+    pub redactor: Arc<dyn Redactor>,
+    /// Terms-of-use classification.
+    pub classifier: Arc<dyn Classifier>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Metrics.
+    pub metrics: Metrics,
+}
+
+/// The conversation engine.
+#[derive(Debug)]
+pub struct Engine {
+    parts: Parts,
+    config: EngineConfig,
+    sessions: Sessions,
+}
+
+/// What one question led to, for `kanava ask` and tests.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    /// The reply messages.
+    pub replies: Vec<Outbound>,
+    /// The outcome (`answered`, `fallback`, `case_specific`, …).
+    pub outcome: &'static str,
+    /// Retrieval confidence, if retrieval ran.
+    pub confidence: Option<f32>,
+}
+
+impl Engine {
+    /// An engine over the given parts.
+    pub fn new(parts: Parts, config: EngineConfig) -> Self {
+        let sessions = Sessions::new(parts.store.clone(), config.session_idle, config.default_language);
+        Self {
+            parts,
+            config,
+            sessions,
+        }
+    }
+
+    /// The knowledge base.
+    pub fn knowledge(&self) -> &KnowledgeBase {
+        &self.parts.knowledge
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.parts.metrics
+    }
+
+    /// Handles one event and reports the outcome.
+    #[instrument(skip_all, fields(channel = %inbound.identity.channel))]
+    pub async fn turn(&self, inbound: Inbound) -> Turn {
+        let started = Instant::now();
+        let channel = inbound.identity.channel.to_string();
+        let turn = self.dispatch(inbound).await;
+        self.parts
+            .metrics
+            .messages
+            .with_label_values(&[channel.as_str(), turn.outcome])
+            .inc();
+        self.parts
+            .metrics
+            .latency
+            .with_label_values(&[channel.as_str()])
+            .observe(started.elapsed().as_secs_f64());
+        turn
+    }
+
+    async fn dispatch(&self, inbound: Inbound) -> Turn {
+        let now = self.parts.clock.now();
+        let conv = ConversationKey {
+            channel: inbound.identity.channel.to_string(),
+            chat: inbound.chat.to_string(),
+        };
+        let hint = inbound.identity.display_language;
+        let user = inbound.identity.user.clone();
+        match inbound.event {
+            Event::Text(raw) => {
+                if let GuardDecision::Deny { reason, notice } = self.parts.guard.check(&inbound.identity, now) {
+                    let lang = self.sessions.peek_lang(&conv, hint);
+                    let replies = notice
+                        .map(|t| vec![Outbound::plain(OutboundKind::Notice, lang, RichText::text(t.get(lang)))])
+                        .unwrap_or_default();
+                    return Turn { replies, outcome: reason, confidence: None };
+                }
+                // The raw text ends here: everything after sees only the redactor's output.
+                let redacted = self.parts.redactor.redact(&raw);
+                drop(raw);
+                for (kind, n) in &redacted.counts {
+                    self.parts.metrics.redactions.with_label_values(&[kind]).inc_by(u64::from(*n));
+                }
+                match commands::parse(&redacted.text) {
+                    Some(commands::Command::Event(e)) => self.event(&conv, &user, hint, e, now).await,
+                    Some(commands::Command::UnknownLanguage) => {
+                        let lang = self.sessions.peek_lang(&conv, hint);
+                        Turn {
+                            replies: vec![Outbound::plain(OutboundKind::Notice, lang, RichText::text(Text::LanguageUnknown.get(lang)))],
+                            outcome: "command",
+                            confidence: None,
+                        }
+                    }
+                    None => self.question(&conv, &user, hint, redacted, now).await,
+                }
+            }
+            other => self.event(&conv, &user, hint, other, now).await,
+        }
+    }
+
+    async fn question(
+        &self,
+        conv: &ConversationKey,
+        user: &str,
+        hint: Option<Lang>,
+        redacted: crate::redact::Redacted,
+        now: Micros,
+    ) -> Turn {
+        let mut session = self.sessions.touch(conv, user, hint, now);
+        let decision = self.parts.knowledge.ask_with_threshold(&redacted.text, Some(session.lang), self.config.confidence_threshold);
+        if !session.lang_chosen {
+            if let Some(l) = decision.detected {
+                session.lang = l;
+            }
+        }
+        let lang = session.lang;
+        let class = self.parts.classifier.classify(&redacted.text, lang);
+        let (reply, outcome) = match class.verdict {
+            Verdict::General => self.answer(&decision, lang),
+            Verdict::CaseSpecific => (
+                Outbound::plain(OutboundKind::Notice, lang, RichText::text(Text::CaseSpecific.get(lang))),
+                "case_specific",
+            ),
+            Verdict::Advertising => (
+                Outbound::plain(OutboundKind::Notice, lang, RichText::text(Text::Advertising.get(lang))),
+                "advertising",
+            ),
+        };
+        let user_record = TranscriptRecord {
+            at: now,
+            channel: conv.channel.clone(),
+            user: user.to_string(),
+            chat: conv.chat.clone(),
+            session: session.id.clone(),
+            role: Role::User,
+            lang,
+            text: redacted.text,
+            topic: None,
+            outcome: None,
+            confidence: None,
+            redactions: redacted.counts.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        };
+        let confidence = (class.verdict == Verdict::General).then_some(decision.confidence);
+        self.log_and_reply(conv, session, user_record, reply, outcome, confidence, now).await
+    }
+
+    /// Stores the user's record and the bot's reply, and only then returns the reply.
+    #[allow(clippy::too_many_arguments)]
+    async fn log_and_reply(
+        &self,
+        conv: &ConversationKey,
+        session: SessionState,
+        user_record: TranscriptRecord,
+        mut reply: Outbound,
+        outcome: &'static str,
+        confidence: Option<f32>,
+        now: Micros,
+    ) -> Turn {
+        let bot_record = TranscriptRecord {
+            role: Role::Bot,
+            text: reply.body.to_plain(),
+            topic: reply.topic.clone(),
+            outcome: Some(outcome.to_string()),
+            confidence,
+            redactions: Default::default(),
+            lang: reply.lang,
+            at: now,
+            ..user_record.clone()
+        };
+        let lang = session.lang;
+        match self.parts.store.append_turn(conv, &session, vec![user_record, bot_record]).await {
+            Ok(keys) => {
+                self.sessions.remember(conv, session);
+                if reply.kind == OutboundKind::Answer {
+                    reply.feedback = keys.get(1).map(|k| ReplyId(k.to_string()));
+                }
+                Turn { replies: vec![reply], outcome, confidence }
+            }
+            Err(e) => {
+                warn!(error = %e, "could not store the turn; answering with the unavailable notice");
+                Turn {
+                    replies: vec![Outbound::plain(OutboundKind::Error, lang, RichText::text(Text::Unavailable.get(lang)))],
+                    outcome: "error",
+                    confidence,
+                }
+            }
+        }
+    }
+
+    fn answer(&self, d: &Decision, lang: Lang) -> (Outbound, &'static str) {
+        let kb = &self.parts.knowledge;
+        match d.topic.as_deref().and_then(|id| kb.by_id(id)) {
+            Some(topic) => (self.topic_reply(topic, lang), "answered"),
+            None => {
+                let suggestions = self.suggestions(d.alternatives.iter().map(String::as_str), lang);
+                let text = if suggestions.is_empty() { Text::FallbackNoSuggestions } else { Text::Fallback };
+                let mut out = Outbound::plain(OutboundKind::Fallback, lang, RichText::text(text.get(lang)));
+                out.suggestions = suggestions;
+                (out, "fallback")
+            }
+        }
+    }
+
+    fn topic_reply(&self, topic: &crate::knowledge::Topic, lang: Lang) -> Outbound {
+        let text = topic.text(lang);
+        Outbound {
+            kind: OutboundKind::Answer,
+            lang,
+            body: text.answer.clone(),
+            topic: Some(topic.id.clone()),
+            suggestions: self.suggestions(topic.related.iter().map(String::as_str), lang),
+            feedback: None,
+        }
+    }
+
+    fn suggestions<'a>(&self, ids: impl Iterator<Item = &'a str>, lang: Lang) -> Vec<Suggestion> {
+        ids.filter_map(|id| self.parts.knowledge.by_id(id))
+            .take(3)
+            .map(|t| Suggestion {
+                topic: t.id.clone(),
+                label: t.text(lang).title.clone(),
+            })
+            .collect()
+    }
+
+    async fn event(&self, conv: &ConversationKey, user: &str, hint: Option<Lang>, event: Event, now: Micros) -> Turn {
+        match event {
+            Event::Start | Event::Help => {
+                let session = self.sessions.touch(conv, user, hint, now);
+                let lang = session.lang;
+                self.sessions.remember(conv, session);
+                let (text, kind) = match event {
+                    Event::Start => (Text::Welcome, OutboundKind::Welcome),
+                    _ => (Text::Help, OutboundKind::Acknowledgement),
+                };
+                let mut out = Outbound::plain(kind, lang, RichText::text(text.get(lang)));
+                out.suggestions = self.suggestions(self.config.welcome_topics.iter().map(String::as_str), lang);
+                Turn { replies: vec![out], outcome: "command", confidence: None }
+            }
+            Event::SetLanguage(lang) => {
+                let mut session = self.sessions.touch(conv, user, hint, now);
+                session.lang = lang;
+                session.lang_chosen = true;
+                let saved = self.parts.store.save_session(conv, &session).await;
+                self.sessions.remember(conv, session);
+                if let Err(e) = saved {
+                    warn!(error = %e, "could not store the language choice");
+                }
+                Turn {
+                    replies: vec![Outbound::plain(OutboundKind::Acknowledgement, lang, RichText::text(Text::LanguageSet.get(lang)))],
+                    outcome: "command",
+                    confidence: None,
+                }
+            }
+            Event::ChooseTopic(id) => {
+                let session = self.sessions.touch(conv, user, hint, now);
+                let lang = session.lang;
+                let Some(topic) = self.parts.knowledge.by_id(&id) else {
+                    return Turn {
+                        replies: vec![Outbound::plain(OutboundKind::Notice, lang, RichText::text(Text::UnknownTopic.get(lang)))],
+                        outcome: "fallback",
+                        confidence: None,
+                    };
+                };
+                let reply = self.topic_reply(topic, lang);
+                let user_record = TranscriptRecord {
+                    at: now,
+                    channel: conv.channel.clone(),
+                    user: user.to_string(),
+                    chat: conv.chat.clone(),
+                    session: session.id.clone(),
+                    role: Role::User,
+                    lang,
+                    text: String::new(),
+                    topic: Some(topic.id.clone()),
+                    outcome: Some("chose_topic".into()),
+                    confidence: None,
+                    redactions: Default::default(),
+                };
+                self.log_and_reply(conv, session, user_record, reply, "answered", Some(1.0), now).await
+            }
+            Event::Feedback { reply, helpful } => self.feedback(conv, user, hint, reply, helpful, now).await,
+            Event::Text(_) => Turn { replies: Vec::new(), outcome: "ignored", confidence: None },
+        }
+    }
+
+    async fn feedback(&self, conv: &ConversationKey, user: &str, hint: Option<Lang>, reply: ReplyId, helpful: bool, now: Micros) -> Turn {
+        let lang = self.sessions.peek_lang(conv, hint);
+        let notice = |t: Text, outcome| Turn {
+            replies: vec![Outbound::plain(OutboundKind::Acknowledgement, lang, RichText::text(t.get(lang)))],
+            outcome,
+            confidence: None,
+        };
+        // Feedback must name a bot answer of this very conversation: ids from elsewhere are
+        // refused, so nobody can rate (or probe) other people's conversations.
+        let owned = RecordKey::from_hex(&reply.0)
+            .map(|k| self.parts.store.transcript_record(&k))
+            .transpose();
+        match owned {
+            Ok(Some(Some(r))) if r.role == Role::Bot && r.channel == conv.channel && r.chat == conv.chat => {
+                let rec = FeedbackRecord {
+                    at: now,
+                    channel: conv.channel.clone(),
+                    user: user.to_string(),
+                    chat: conv.chat.clone(),
+                    reply: reply.0,
+                    helpful,
+                };
+                match self.parts.store.append_feedback(rec).await {
+                    Ok(()) => {
+                        let v = if helpful { "up" } else { "down" };
+                        self.parts.metrics.feedback.with_label_values(&[v]).inc();
+                        notice(Text::FeedbackThanks, "feedback")
+                    }
+                    Err(e) => {
+                        warn!(error = %e, "could not store feedback");
+                        notice(Text::Unavailable, "error")
+                    }
+                }
+            }
+            Ok(_) => notice(Text::FeedbackUnknown, "feedback_rejected"),
+            Err(e) => {
+                warn!(error = %e, "could not read the rated answer");
+                notice(Text::Unavailable, "error")
+            }
+        }
+    }
+}
+
+impl Conversation for Engine {
+    fn handle(&self, inbound: Inbound) -> BoxFuture<'_, Vec<Outbound>> {
+        Box::pin(async move { self.turn(inbound).await.replies })
+    }
+}

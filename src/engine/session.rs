@@ -1,0 +1,76 @@
+//! Sessions: one per conversation at a time, ending after the idle timeout. The language lives
+//! here. Kept in memory and saved with every stored turn, so a restart resumes them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use kanava_adapter::Lang;
+use rand::Rng;
+
+use crate::clock::Micros;
+use crate::storage::{ConversationKey, SessionState, Store};
+
+/// The live sessions.
+#[derive(Debug)]
+pub struct Sessions {
+    store: Arc<dyn Store>,
+    idle: Micros,
+    default_lang: Lang,
+    live: Mutex<HashMap<ConversationKey, SessionState>>,
+}
+
+impl Sessions {
+    /// Sessions ending after `idle`.
+    pub fn new(store: Arc<dyn Store>, idle: Micros, default_lang: Lang) -> Self {
+        Self {
+            store,
+            idle,
+            default_lang,
+            live: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn current(&self, conv: &ConversationKey) -> Option<SessionState> {
+        let live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = live.get(conv) {
+            return Some(s.clone());
+        }
+        drop(live);
+        // A failed read is treated as no session: a fresh one starts, nothing is lost.
+        self.store.load_session(conv).ok().flatten()
+    }
+
+    /// The session for a message at `now`: the current one, or a new one when there is none or
+    /// it has been idle too long (the language carries over only if the user chose it).
+    pub fn touch(&self, conv: &ConversationKey, user: &str, hint: Option<Lang>, now: Micros) -> SessionState {
+        match self.current(conv) {
+            Some(mut s) if now.saturating_sub(s.last_active) <= self.idle => {
+                s.last_active = now;
+                s
+            }
+            previous => SessionState {
+                id: hex::encode(rand::rng().random::<[u8; 8]>()),
+                user: user.to_string(),
+                started: now,
+                last_active: now,
+                lang: previous
+                    .filter(|p| p.lang_chosen)
+                    .map(|p| p.lang)
+                    .or(hint)
+                    .unwrap_or(self.default_lang),
+                lang_chosen: false,
+            },
+        }
+    }
+
+    /// Keeps a session after its state was stored.
+    pub fn remember(&self, conv: &ConversationKey, s: SessionState) {
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        live.insert(conv.clone(), s);
+    }
+
+    /// The language to speak in a conversation right now, without starting a session.
+    pub fn peek_lang(&self, conv: &ConversationKey, hint: Option<Lang>) -> Lang {
+        self.current(conv).map(|s| s.lang).or(hint).unwrap_or(self.default_lang)
+    }
+}

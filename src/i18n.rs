@@ -1,0 +1,99 @@
+//! Every user-facing sentence the engine says itself, in Finnish, Swedish and English.
+//! (Answers come from the knowledge base; these are the frame around them.)
+
+use kanava_adapter::Lang;
+
+/// A system text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    /// Greeting: what may be asked, what not.
+    Welcome,
+    /// How to use the service.
+    Help,
+    /// Before suggestions when a question was not understood.
+    Fallback,
+    /// When there is nothing to suggest.
+    FallbackNoSuggestions,
+    /// The language was changed.
+    LanguageSet,
+    /// An unknown language was asked for.
+    LanguageUnknown,
+    /// Feedback received.
+    FeedbackThanks,
+    /// Feedback referred to an answer that is not in this conversation.
+    FeedbackUnknown,
+    /// Storage or another internal part failed: nothing was saved, try again.
+    Unavailable,
+    /// A case-specific question: general questions only; where to go instead.
+    CaseSpecific,
+    /// Advertising is not allowed.
+    Advertising,
+    /// Too many messages too fast.
+    SlowDown,
+    /// An unknown topic id was chosen.
+    UnknownTopic,
+}
+
+impl Text {
+    /// The text in a language.
+    pub fn get(self, lang: Lang) -> &'static str {
+        use Lang::*;
+        use Text::*;
+        match (self, lang) {
+            (Welcome, Fi) => "Hei! Olen chatbot ja vastaan yleisiin kysymyksiin maahanmuutosta ja asioinnista suomeksi, ruotsiksi ja englanniksi. En käsittele yksittäisiä hakemuksia: älä kirjoita henkilötunnusta, hakemusnumeroa tai muita henkilötietoja. Mitä haluaisit tietää?",
+            (Welcome, Sv) => "Hej! Jag är en chattrobot och svarar på allmänna frågor om migration och ärenden på finska, svenska och engelska. Jag behandlar inte enskilda ansökningar: skriv inte personbeteckning, ansökningsnummer eller andra personuppgifter. Vad vill du veta?",
+            (Welcome, En) => "Hello! I am a chatbot answering general questions about immigration and services in Finnish, Swedish and English. I do not handle individual applications: please do not write your personal identity code, application number or other personal data. What would you like to know?",
+            (Help, Fi) => "Kirjoita kysymyksesi omin sanoin, esimerkiksi \"Kuinka kauan käsittely kestää?\". Voit valita ehdotetun aiheen painikkeella ja vaihtaa kieltä komennolla /kieli fi, /kieli sv tai /kieli en. Yleiset kysymykset vain: omasta hakemuksestasi näet tiedot Enter Finland -asioinnista.",
+            (Help, Sv) => "Skriv din fråga med egna ord, till exempel \"Hur länge tar behandlingen?\". Du kan välja ett föreslaget ämne med en knapp och byta språk med kommandot /språk fi, /språk sv eller /språk en. Endast allmänna frågor: information om din egen ansökan finns i Enter Finland.",
+            (Help, En) => "Write your question in your own words, for example \"How long does processing take?\". You can pick a suggested topic with a button and change the language with /language fi, /language sv or /language en. General questions only: information about your own application is in Enter Finland.",
+            (Fallback, Fi) => "En ole varma, ymmärsinkö kysymyksesi oikein. Tarkoititko jotain näistä?",
+            (Fallback, Sv) => "Jag är inte säker på att jag förstod din fråga rätt. Menade du något av dessa?",
+            (Fallback, En) => "I am not sure I understood your question. Did you mean one of these?",
+            (FallbackNoSuggestions, Fi) => "En valitettavasti löytänyt vastausta. Kokeile kysyä toisin sanoin, esimerkiksi Enter Finland -palvelusta, käsittelyajoista tai tietosuojasta.",
+            (FallbackNoSuggestions, Sv) => "Tyvärr hittade jag inget svar. Försök fråga med andra ord, till exempel om Enter Finland, behandlingstider eller dataskydd.",
+            (FallbackNoSuggestions, En) => "Sorry, I could not find an answer. Try asking in other words, for example about Enter Finland, processing times or privacy.",
+            (LanguageSet, Fi) => "Selvä, jatketaan suomeksi.",
+            (LanguageSet, Sv) => "Okej, vi fortsätter på svenska.",
+            (LanguageSet, En) => "OK, let's continue in English.",
+            (LanguageUnknown, Fi) => "Voin vaihtaa kieleksi suomen (fi), ruotsin (sv) tai englannin (en). Esimerkiksi: /kieli sv",
+            (LanguageUnknown, Sv) => "Jag kan byta språk till finska (fi), svenska (sv) eller engelska (en). Till exempel: /språk fi",
+            (LanguageUnknown, En) => "I can switch to Finnish (fi), Swedish (sv) or English (en). For example: /language fi",
+            (FeedbackThanks, Fi) => "Kiitos palautteestasi!",
+            (FeedbackThanks, Sv) => "Tack för din respons!",
+            (FeedbackThanks, En) => "Thank you for your feedback!",
+            (FeedbackUnknown, Fi) => "Palautetta ei voitu tallentaa: vastausta ei löytynyt tästä keskustelusta.",
+            (FeedbackUnknown, Sv) => "Responsen kunde inte sparas: svaret finns inte i det här samtalet.",
+            (FeedbackUnknown, En) => "The feedback could not be saved: that answer is not part of this conversation.",
+            (Unavailable, Fi) => "Palvelussa on tilapäinen häiriö, eikä viestiäsi voitu käsitellä. Yritä hetken kuluttua uudelleen.",
+            (Unavailable, Sv) => "Tjänsten har en tillfällig störning och ditt meddelande kunde inte behandlas. Försök igen om en stund.",
+            (Unavailable, En) => "The service has a temporary problem and your message could not be processed. Please try again in a moment.",
+            (CaseSpecific, Fi) => "Tässä chatissa vastataan vain yleisiin kysymyksiin, joten en voi käsitellä yksittäistä hakemusta tai asiaa. Oman hakemuksesi vaiheen näet Enter Finland -asioinnista, ja saat automaattisia viestejä käsittelyn etenemisestä. Odotettavissa olevan käsittelyajan voit arvioida käsittelyaikatestillä, ja neuvontapalvelu auttaa puhelimitse.",
+            (CaseSpecific, Sv) => "I den här chatten svarar vi bara på allmänna frågor, så jag kan inte behandla en enskild ansökan eller ett ärende. Vilket skede din ansökan är i ser du i Enter Finland, och du får automatiska meddelanden om hur behandlingen framskrider. Den förväntade behandlingstiden kan du beräkna med behandlingstidstestet, och rådgivningstjänsten hjälper per telefon.",
+            (CaseSpecific, En) => "This chat answers general questions only, so I cannot handle an individual application or case. You can see the stage of your application in Enter Finland, and you get automatic notifications as it moves on. You can estimate the expected processing time with the processing time estimate, and the advisory service helps by phone.",
+            (Advertising, Fi) => "Tätä kanavaa ei saa käyttää mainontaan. Käyttöehtojen rikkomisesta voi seurata esto.",
+            (Advertising, Sv) => "Kanalen får inte användas för reklam. Brott mot användarvillkoren kan leda till blockering.",
+            (Advertising, En) => "This channel must not be used for advertising. Breaking the terms of use can lead to a block.",
+            (SlowDown, Fi) => "Lähetät viestejä liian nopeasti. Odota hetki ennen seuraavaa viestiä.",
+            (SlowDown, Sv) => "Du skickar meddelanden för snabbt. Vänta en stund innan nästa meddelande.",
+            (SlowDown, En) => "You are sending messages too fast. Please wait a moment before the next one.",
+            (UnknownTopic, Fi) => "Aihetta ei löytynyt. Kirjoita kysymyksesi omin sanoin.",
+            (UnknownTopic, Sv) => "Ämnet hittades inte. Skriv din fråga med egna ord.",
+            (UnknownTopic, En) => "That topic was not found. Please write your question in your own words.",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_exists_in_every_language_and_differs() {
+        use Text::*;
+        for t in [Welcome, Help, Fallback, FallbackNoSuggestions, LanguageSet, LanguageUnknown, FeedbackThanks, FeedbackUnknown, Unavailable, CaseSpecific, Advertising, SlowDown, UnknownTopic] {
+            let [fi, sv, en] = Lang::ALL.map(|l| t.get(l));
+            assert!(!fi.is_empty() && !sv.is_empty() && !en.is_empty());
+            assert!(fi != sv && sv != en && fi != en, "{t:?} is not translated");
+        }
+    }
+}

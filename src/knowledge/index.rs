@@ -1,0 +1,458 @@
+//! Ranking topics for a question: BM25F over example questions and answers, with typo and
+//! compound-word tolerance, and a confidence in 0..=1.
+
+use std::collections::HashMap;
+
+use kanava_adapter::Lang;
+
+use super::analyze::{fold, tokens, Analyzer};
+use super::format::Topic;
+
+/// BM25 saturation.
+const K1: f32 = 1.2;
+/// BM25 length normalisation.
+const B: f32 = 0.6;
+/// Field weights: example questions and the title say what a topic is about more sharply
+/// than the answer, which also mentions neighbouring topics.
+const W_QUESTIONS: f32 = 1.0;
+const W_ANSWER: f32 = 0.35;
+/// A term found by correcting a typo or splitting a compound counts a little less.
+const W_CORRECTED: f32 = 0.8;
+/// Share of whole-word BM25F in the ranking score; the rest is the character n-gram cosine.
+const W_BM25: f32 = 0.3;
+
+#[derive(Debug, Clone, Copy)]
+struct Posting {
+    doc: u32,
+    tf_q: f32,
+    tf_a: f32,
+}
+
+/// The index of one language.
+#[derive(Debug)]
+pub struct LangIndex {
+    lang: Lang,
+    terms: HashMap<String, u32>,
+    postings: Vec<Vec<Posting>>,
+    idf: Vec<f32>,
+    /// Folded surface words seen in the content, with the word as written (lowercase).
+    surface: HashMap<String, String>,
+    /// One-character deletions of surface words, for typo lookup.
+    deletes: HashMap<String, Vec<String>>,
+    len_q: Vec<f32>,
+    len_a: Vec<f32>,
+    avg_q: f32,
+    avg_a: f32,
+    idf_unknown: f32,
+    grams: GramIndex,
+}
+
+/// Character 3-gram TF-IDF vectors of each topic's title and example questions: robust to
+/// inflection, compounds and typos where whole-word terms are brittle.
+#[derive(Debug, Default)]
+struct GramIndex {
+    ids: HashMap<String, u32>,
+    /// Per gram: (doc, weight in the doc's unit vector).
+    postings: Vec<Vec<(u32, f32)>>,
+    idf: Vec<f32>,
+    idf_unknown: f32,
+}
+
+impl GramIndex {
+    fn build(docs: &[String]) -> Self {
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut counts: Vec<HashMap<u32, f32>> = Vec::new();
+        for d in docs {
+            let mut c: HashMap<u32, f32> = HashMap::new();
+            for g in char_grams(d) {
+                let next = ids.len() as u32;
+                let id = *ids.entry(g).or_insert(next);
+                *c.entry(id).or_insert(0.0) += 1.0;
+            }
+            counts.push(c);
+        }
+        let mut df = vec![0.0f32; ids.len()];
+        for c in &counts {
+            for id in c.keys() {
+                df[*id as usize] += 1.0;
+            }
+        }
+        let n = docs.len().max(1) as f32;
+        let idf: Vec<f32> = df.iter().map(|d| (n / d).ln() + 1.0).collect();
+        let mut postings = vec![Vec::new(); ids.len()];
+        for (doc, c) in counts.into_iter().enumerate() {
+            let weights: Vec<(u32, f32)> = c
+                .into_iter()
+                .map(|(id, tf)| (id, idf[id as usize] * (1.0 + tf.ln())))
+                .collect();
+            let norm = weights.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
+            for (id, w) in weights {
+                postings[id as usize].push((doc as u32, w / norm));
+            }
+        }
+        Self {
+            ids,
+            postings,
+            idf,
+            idf_unknown: n.ln() + 1.0,
+        }
+    }
+
+    /// Cosine similarity of the query to every doc, added into `out`.
+    fn cosine(&self, query: &str, out: &mut [f32]) {
+        let mut q: HashMap<Option<u32>, f32> = HashMap::new();
+        let mut unknown = 0.0f32;
+        for g in char_grams(query) {
+            match self.ids.get(&g) {
+                Some(&id) => *q.entry(Some(id)).or_insert(0.0) += 1.0,
+                None => unknown += 1.0,
+            }
+        }
+        let mut weights: Vec<(u32, f32)> = Vec::with_capacity(q.len());
+        let mut norm = 0.0f32;
+        for (id, tf) in q {
+            if let Some(id) = id {
+                let w = self.idf[id as usize] * (1.0 + tf.ln());
+                norm += w * w;
+                weights.push((id, w));
+            }
+        }
+        if unknown > 0.0 {
+            norm += (self.idf_unknown * (1.0 + unknown.ln())).powi(2);
+        }
+        let norm = norm.sqrt().max(1e-9);
+        for (id, w) in weights {
+            for &(doc, dw) in &self.postings[id as usize] {
+                out[doc as usize] += w / norm * dw;
+            }
+        }
+    }
+}
+
+fn char_grams(text: &str) -> Vec<String> {
+    let chars: Vec<char> = format!("  {text}  ").chars().collect();
+    chars.windows(3).map(|w| w.iter().collect()).collect()
+}
+
+/// The folded content words of a text, space-joined: the input of the n-gram field.
+fn content_words(lang: Lang, text: &str) -> String {
+    let an = Analyzer::get(lang);
+    tokens(text)
+        .into_iter()
+        .map(|t| fold(&t))
+        .filter(|t| !an.is_stopword(t))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One ranked topic.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// Position of the topic in the knowledge base.
+    pub topic: usize,
+    /// BM25F score.
+    pub score: f32,
+}
+
+/// The outcome of ranking one question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    /// Best topics first, at most four.
+    pub hits: Vec<Hit>,
+    /// How sure the best hit is the question's topic, 0..=1.
+    pub confidence: f32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct QueryTerm {
+    term: Option<u32>,
+    weight: f32,
+}
+
+impl LangIndex {
+    /// Indexes every topic's text in `lang`.
+    pub fn build(lang: Lang, topics: &[Topic]) -> Self {
+        let an = Analyzer::get(lang);
+        let mut terms: HashMap<String, u32> = HashMap::new();
+        let mut postings: Vec<Vec<Posting>> = Vec::new();
+        let mut surface: HashMap<String, String> = HashMap::new();
+        let mut len_q = Vec::with_capacity(topics.len());
+        let mut len_a = Vec::with_capacity(topics.len());
+        let mut gram_docs = Vec::with_capacity(topics.len());
+
+        for (doc, topic) in topics.iter().enumerate() {
+            let text = topic.text(lang);
+            let mut q_src = text.title.clone();
+            for q in &text.questions {
+                q_src.push('\n');
+                q_src.push_str(q);
+            }
+            gram_docs.push(content_words(lang, &q_src));
+            let mut tf: HashMap<u32, (f32, f32)> = HashMap::new();
+            for (field, src) in [(0, q_src.as_str()), (1, text.answer_source.as_str())] {
+                let mut n = 0.0;
+                for tok in tokens(src) {
+                    let folded = fold(&tok);
+                    if an.is_stopword(&folded) {
+                        continue;
+                    }
+                    for (term, _) in an.terms(&tok) {
+                        let next = terms.len() as u32;
+                        let id = *terms.entry(term).or_insert(next);
+                        if id as usize == postings.len() {
+                            postings.push(Vec::new());
+                        }
+                        let e = tf.entry(id).or_insert((0.0, 0.0));
+                        if field == 0 {
+                            e.0 += 1.0;
+                        } else {
+                            e.1 += 1.0;
+                        }
+                    }
+                    surface.entry(folded).or_insert(tok);
+                    n += 1.0;
+                }
+                if field == 0 {
+                    len_q.push(n);
+                } else {
+                    len_a.push(n);
+                }
+            }
+            let mut entries: Vec<_> = tf.into_iter().collect();
+            entries.sort_by_key(|(id, _)| *id);
+            for (id, (q, a)) in entries {
+                postings[id as usize].push(Posting {
+                    doc: doc as u32,
+                    tf_q: q,
+                    tf_a: a,
+                });
+            }
+        }
+
+        let n = topics.len().max(1) as f32;
+        let idf_of = |df: f32| ((n - df + 0.5) / (df + 0.5)).ln_1p();
+        let idf = postings.iter().map(|p| idf_of(p.len() as f32)).collect();
+        let mut deletes: HashMap<String, Vec<String>> = HashMap::new();
+        for word in surface.keys() {
+            for d in deletions(word) {
+                deletes.entry(d).or_default().push(word.clone());
+            }
+        }
+        let avg = |v: &[f32]| (v.iter().sum::<f32>() / v.len().max(1) as f32).max(1.0);
+        Self {
+            lang,
+            avg_q: avg(&len_q),
+            avg_a: avg(&len_a),
+            terms,
+            postings,
+            idf,
+            surface,
+            deletes,
+            len_q,
+            len_a,
+            idf_unknown: idf_of(0.0),
+            grams: GramIndex::build(&gram_docs),
+        }
+    }
+
+    /// Whether a folded surface word occurs in this language's content.
+    pub fn knows_word(&self, folded: &str) -> bool {
+        self.surface.contains_key(folded)
+    }
+
+    /// Ranks the topics for a question (already redacted).
+    pub fn rank(&self, question: &str) -> Ranking {
+        let query = self.analyze(question);
+        let ndocs = self.len_q.len();
+        let mut scores = vec![0.0f32; ndocs];
+        let mut matched = vec![0.0f32; ndocs];
+        let mut total = 0.0f32;
+        for qt in &query {
+            let Some(term) = qt.term else {
+                // Words the content never uses weigh half: they are as often filler as topic.
+                total += 0.5 * qt.weight * self.idf_unknown;
+                continue;
+            };
+            let idf = self.idf[term as usize];
+            total += qt.weight * idf;
+            for p in &self.postings[term as usize] {
+                let d = p.doc as usize;
+                let tf = W_QUESTIONS * p.tf_q / (1.0 - B + B * self.len_q[d] / self.avg_q)
+                    + W_ANSWER * p.tf_a / (1.0 - B + B * self.len_a[d] / self.avg_a);
+                scores[d] += qt.weight * idf * tf * (K1 + 1.0) / (tf + K1);
+                matched[d] += qt.weight * idf;
+            }
+        }
+        let mut cos = vec![0.0f32; ndocs];
+        self.grams.cosine(&content_words(self.lang, question), &mut cos);
+        // Two views of relevance, equally weighted: whole-word BM25F (scaled by the query's
+        // idf mass so it is comparable across questions) and the character n-gram cosine.
+        let z = total.max(1e-6);
+        let mut hits: Vec<Hit> = scores
+            .iter()
+            .zip(&cos)
+            .enumerate()
+            .filter(|(_, (s, c))| **s > 0.0 || **c > 0.05)
+            .map(|(topic, (&s, &c))| Hit {
+                topic,
+                score: W_BM25 * s / z + (1.0 - W_BM25) * c,
+            })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(&b.topic)));
+        hits.truncate(4);
+        let confidence = match hits.first() {
+            None => 0.0,
+            Some(top) => {
+                let coverage = if total > 0.0 { matched[top.topic] / total } else { 0.0 };
+                let similarity = (cos[top.topic] * 1.6).min(1.0);
+                let second = hits.get(1).map_or(0.0, |h| h.score);
+                let dominance = (top.score - second) / top.score;
+                ((0.5 * coverage + 0.5 * similarity) * (0.75 + 0.25 * dominance)).clamp(0.0, 1.0)
+            }
+        };
+        Ranking { hits, confidence }
+    }
+
+    fn analyze(&self, question: &str) -> Vec<QueryTerm> {
+        let an = Analyzer::get(self.lang);
+        let mut out: Vec<QueryTerm> = Vec::new();
+        for tok in tokens(question) {
+            let folded = fold(&tok);
+            if an.is_stopword(&folded) || folded.chars().count() < 2 {
+                continue;
+            }
+            // The words to match this token as: itself when the content knows it, else a
+            // typo-corrected word, the parts of a compound, or a known prefix.
+            let known = self.terms.contains_key(&an.stem(&tok)) || self.surface.contains_key(&folded);
+            let (words, factor): (Vec<&str>, f32) = if known {
+                (vec![tok.as_str()], 1.0)
+            } else if let Some(w) = self.correct_typo(&folded) {
+                (vec![w], W_CORRECTED)
+            } else if let Some((a, b)) = self.split_compound(&folded) {
+                (vec![a, b], W_CORRECTED)
+            } else if let Some(w) = self.known_prefix(&folded) {
+                (vec![w], W_CORRECTED)
+            } else {
+                (vec![tok.as_str()], 1.0)
+            };
+            for word in words {
+                for (term, weight) in an.terms(word) {
+                    let term = self.terms.get(&term).copied();
+                    let weight = weight * factor;
+                    match out.iter_mut().find(|q| term.is_some() && q.term == term) {
+                        Some(q) => q.weight = q.weight.max(weight),
+                        None => out.push(QueryTerm { term, weight }),
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The closest content word within one edit (two for long words).
+    fn correct_typo(&self, word: &str) -> Option<&str> {
+        let len = word.chars().count();
+        if len < 4 {
+            return None;
+        }
+        let max = if len >= 8 { 2 } else { 1 };
+        let mut probes = vec![word.to_string()];
+        probes.extend(deletions(word));
+        if max == 2 {
+            let second: Vec<String> = probes[1..].iter().flat_map(|d| deletions(d)).collect();
+            probes.extend(second);
+        }
+        let mut best: Option<(usize, &str)> = None;
+        for probe in &probes {
+            let candidates = self
+                .deletes
+                .get(probe)
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .chain(self.surface.get_key_value(probe.as_str()).map(|(k, _)| k.as_str()));
+            for cand in candidates {
+                let d = edit_distance(word, cand);
+                if d <= max && best.is_none_or(|(bd, bw)| (d, cand) < (bd, bw)) {
+                    best = Some((d, cand));
+                }
+            }
+        }
+        best.and_then(|(_, w)| self.surface.get(w).map(String::as_str))
+    }
+
+    /// Finnish and Swedish glue words together (`oleskelulupahakemus`, `behandlingstid`).
+    fn split_compound(&self, word: &str) -> Option<(&str, &str)> {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < 8 {
+            return None;
+        }
+        for cut in (4..=chars.len() - 3).rev() {
+            let head: String = chars[..cut].iter().collect();
+            let Some(a) = self.surface.get(&head) else { continue };
+            let tail: String = chars[cut..].iter().collect();
+            let tail_trim = tail.strip_prefix('s').unwrap_or(&tail);
+            for t in [tail.as_str(), tail_trim] {
+                if t.chars().count() < 3 {
+                    continue;
+                }
+                if let Some(b) = self.surface.get(t) {
+                    return Some((a, b));
+                }
+            }
+        }
+        None
+    }
+
+    /// The longest content word (at least five letters) the token starts with.
+    fn known_prefix(&self, word: &str) -> Option<&str> {
+        let chars: Vec<char> = word.chars().collect();
+        (5..chars.len()).rev().find_map(|n| {
+            self.surface
+                .get(&chars[..n].iter().collect::<String>())
+                .map(String::as_str)
+        })
+    }
+}
+
+fn deletions(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len())
+        .map(|i| chars[..i].iter().chain(&chars[i + 1..]).collect())
+        .collect()
+}
+
+/// Optimal string alignment distance (Damerau-Levenshtein with adjacent transpositions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev2 = vec![0usize; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0usize; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(prev2[j - 2] + 1);
+            }
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_transpositions_once() {
+        assert_eq!(edit_distance("hakemus", "hakemsu"), 1);
+        assert_eq!(edit_distance("kasittely", "käsittely"), 1);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("", "ab"), 2);
+    }
+}

@@ -1,0 +1,16 @@
+//! kanava: one conversation for a public authority's customers across the chat apps they
+//! already use. This crate holds the engine and everything channel-agnostic; the channels are
+//! adapters behind the [`kanava_adapter`] contract.
+
+pub mod clock;
+pub mod config;
+pub mod control;
+pub mod engine;
+pub mod guard;
+pub mod i18n;
+pub mod knowledge;
+pub mod metrics;
+pub mod policy;
+pub mod redact;
+pub mod server;
+pub mod storage;

@@ -1,0 +1,245 @@
+//! The `kanava` command.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use kanava::config::{self, Config, Overrides};
+use kanava::control::{self, Request, Response};
+use kanava::engine::Engine;
+use kanava::storage::{SledStore, Store};
+use kanava_adapter::{ChannelId, ChatId, Event, Inbound, UserIdentity};
+
+/// kanava: one conversation for a public authority's customers across web chat, Telegram,
+/// Matrix and Bot Framework channels. Answers general questions in Finnish, Swedish and
+/// English, removes personal data before anything is stored, and logs conversations in sled.
+#[derive(Debug, Parser)]
+#[command(name = "kanava", version, propagate_version = true)]
+struct Cli {
+    /// Configuration file (TOML); see kanava.example.toml. KANAVA_<SECTION>_<KEY> environment
+    /// variables override it, and flags override both.
+    #[arg(long, global = true, env = "KANAVA_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web chat, the channels, /healthz and /metrics until SIGTERM or Ctrl-C.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Data directory (sled database, control socket) [default: ./data].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Knowledge directory (topic files) [default: ./knowledge].
+        #[arg(long, value_name = "DIR")]
+        knowledge: Option<PathBuf>,
+    },
+    /// Ask questions through the same pipeline as a chat; one JSON line per question.
+    /// Questions come as arguments, or one per line on stdin. Nothing is written to disk.
+    Ask {
+        /// Knowledge directory [default: ./knowledge].
+        #[arg(long, value_name = "DIR")]
+        knowledge: Option<PathBuf>,
+        /// The questions.
+        questions: Vec<String>,
+    },
+    /// Work with the knowledge base.
+    Knowledge {
+        #[command(subcommand)]
+        command: KnowledgeCommand,
+    },
+    /// Counts of stored transcripts, feedback and sessions (through the running server if any).
+    Stats {
+        /// Data directory [default: ./data].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KnowledgeCommand {
+    /// Validate topic files: every problem with file, line and what to fix.
+    Check {
+        /// The directory [default: ./knowledge].
+        dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kanava: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KANAVA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn load_config(file: Option<&PathBuf>, overrides: Overrides) -> Result<Config> {
+    Ok(config::load(file.map(|p| p.as_path()), std::env::vars(), &overrides)?)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve { listen, data, knowledge } => {
+            let config = load_config(cli.config.as_ref(), Overrides { listen, data_dir: data, knowledge_dir: knowledge })?;
+            runtime()?.block_on(serve(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ask { knowledge, questions } => {
+            let config = load_config(cli.config.as_ref(), Overrides { knowledge_dir: knowledge, ..Overrides::default() })?;
+            runtime()?.block_on(ask(config, questions))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Knowledge { command: KnowledgeCommand::Check { dir } } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("./knowledge"));
+            match kanava::knowledge::format::load_dir(&dir) {
+                Ok(topics) => {
+                    println!("{}: {} topics, fi/sv/en complete, no problems", dir.display(), topics.len());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(problems) => {
+                    for p in &problems {
+                        println!("{p}");
+                    }
+                    eprintln!("{} problem(s)", problems.len());
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Stats { data } => {
+            let config = load_config(cli.config.as_ref(), Overrides { data_dir: data, ..Overrides::default() })?;
+            let resp = runtime()?.block_on(data_command(&config, Request::Stats))?;
+            match resp {
+                Response::Stats(s) => println!("{}", serde_json::to_string(&s)?),
+                Response::Error { message } => bail!("{message}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Runs a data command through the running server, or directly on the store when none runs.
+async fn data_command(config: &Config, req: Request) -> Result<Response> {
+    if let Some(resp) = control::request(&config.data_dir, &req).await.context("control socket")? {
+        return Ok(resp);
+    }
+    if !config.data_dir.exists() {
+        bail!("no data directory at {}", config.data_dir.display());
+    }
+    let store = SledStore::open(&config.data_dir)?;
+    Ok(control::execute(&store, req))
+}
+
+async fn serve(config: Config) -> Result<()> {
+    let (trigger, shutdown) = kanava_adapter::ShutdownTrigger::new();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        trigger.trigger();
+    });
+    kanava::server::run(config, shutdown, |addr| {
+        // Tests and scripts read this line to find the port.
+        println!("kanava listening on http://{addr}");
+        let _ = std::io::stdout().flush();
+    })
+    .await?;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn ask(config: Config, questions: Vec<String>) -> Result<()> {
+    let store: Arc<dyn Store> = Arc::new(SledStore::temporary()?);
+    let engine = kanava::server::build_engine(&config, store)?;
+    let mut out = std::io::stdout().lock();
+    let one = |engine: &Engine, q: String, out: &mut std::io::StdoutLock<'_>| -> Result<()> {
+        let line = runtime_ask(engine, q);
+        writeln!(out, "{line}")?;
+        out.flush()?;
+        Ok(())
+    };
+    if questions.is_empty() {
+        for line in std::io::stdin().lock().lines() {
+            let q = match line {
+                Ok(q) => q,
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    eprintln!("kanava: skipped a line that is not UTF-8");
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            one(&engine, q, &mut out)?;
+        }
+    } else {
+        for q in questions {
+            one(&engine, q, &mut out)?;
+        }
+    }
+    Ok(())
+}
+
+fn runtime_ask(engine: &Engine, question: String) -> String {
+    let inbound = Inbound {
+        identity: UserIdentity::new(ChannelId::new("cli"), "cli"),
+        chat: ChatId::new(format!("ask-{}", rand::random::<u64>())),
+        event: Event::Text(question),
+    };
+    let turn = futures::executor::block_on(engine.turn(inbound));
+    let reply = turn.replies.first();
+    let line = AskLine {
+        lang: reply.map(|r| r.lang.code()),
+        topic: reply.and_then(|r| r.topic.clone()),
+        confidence: turn.confidence.map(|c| (f64::from(c) * 1000.0).round() / 1000.0),
+        verdict: turn.outcome,
+        answer: reply.map(|r| r.body.to_plain()),
+    };
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
+/// One line of `kanava ask` output, fields in this order.
+#[derive(serde::Serialize)]
+struct AskLine {
+    lang: Option<&'static str>,
+    topic: Option<String>,
+    confidence: Option<f64>,
+    verdict: &'static str,
+    answer: Option<String>,
+}

@@ -1,0 +1,166 @@
+//! The running service: one HTTP server with `/healthz`, `/metrics` and every adapter's routes,
+//! the adapters' tasks, the control socket, and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use kanava_adapter::{Adapter, ChannelState, Conversation, Shutdown, ShutdownTrigger};
+use serde_json::json;
+use tracing::{error, info};
+
+use crate::clock::{SystemClock, MINUTE};
+use crate::config::Config;
+use crate::engine::{Engine, EngineConfig, Parts};
+use crate::guard::OpenGuard;
+use crate::knowledge::KnowledgeBase;
+use crate::metrics::Metrics;
+use crate::policy::AllGeneral;
+use crate::redact::BaselineRedactor;
+use crate::storage::{SledStore, Store};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The knowledge files have problems.
+    #[error("the knowledge base has {} problem(s):\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Knowledge(Vec<crate::knowledge::Problem>),
+    /// Storage could not be opened.
+    #[error(transparent)]
+    Store(#[from] crate::storage::StoreError),
+    /// The data directory, socket or listen address failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+}
+
+/// An engine with its store, built from configuration.
+pub fn build_engine(config: &Config, store: Arc<dyn Store>) -> Result<Engine, StartError> {
+    let knowledge = KnowledgeBase::load(&config.knowledge_dir).map_err(StartError::Knowledge)?;
+    let parts = Parts {
+        knowledge: Arc::new(knowledge),
+        store,
+        guard: Arc::new(OpenGuard),
+        redactor: Arc::new(BaselineRedactor),
+        classifier: Arc::new(AllGeneral),
+        clock: Arc::new(SystemClock),
+        metrics: Metrics::new(),
+    };
+    let engine_config = EngineConfig {
+        session_idle: u64::from(config.session_idle_minutes) * MINUTE,
+        default_language: config.default_language,
+        confidence_threshold: config.confidence_threshold,
+        ..EngineConfig::default()
+    };
+    Ok(Engine::new(parts, engine_config))
+}
+
+/// The adapters enabled in the configuration.
+fn adapters(config: &Config, conversation: Arc<dyn Conversation>) -> Vec<Arc<dyn Adapter>> {
+    let mut out: Vec<Arc<dyn Adapter>> = Vec::new();
+    #[cfg(feature = "webchat")]
+    if config.webchat.enabled {
+        out.push(Arc::new(kanava_webchat::WebChat::new(
+            kanava_adapter::ChannelId::new("webchat"),
+            conversation.clone(),
+            kanava_webchat::WebChatConfig {
+                allowed_origins: config.webchat.allowed_origins.clone(),
+                max_message_bytes: config.webchat.max_message_bytes,
+                messages_per_second: config.webchat.messages_per_second,
+            },
+        )));
+    }
+    let _ = (&conversation, config);
+    out
+}
+
+#[derive(Clone)]
+struct AppState {
+    engine: Arc<Engine>,
+    adapters: Arc<Vec<Arc<dyn Adapter>>>,
+}
+
+/// The HTTP router: health, metrics and the adapters' routes.
+fn router(state: AppState) -> Router {
+    let mut app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(state.clone());
+    for a in state.adapters.iter() {
+        if let Some(r) = a.routes() {
+            app = app.merge(r);
+        }
+    }
+    app
+}
+
+async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
+    let channels: Vec<_> = s.adapters.iter().map(|a| a.health()).collect();
+    let failed = channels.iter().any(|h| matches!(h.state, ChannelState::Failed(_) | ChannelState::Degraded(_)));
+    let status = if failed { "degraded" } else { "ok" };
+    Json(json!({ "status": status, "channels": channels }))
+}
+
+async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        s.engine.metrics().render(),
+    )
+}
+
+/// Runs kanava until `shutdown` fires: opens the store, loads knowledge, binds, serves.
+/// `on_listening` receives the bound address (port 0 picks a free one).
+pub async fn run(config: Config, mut shutdown: Shutdown, on_listening: impl FnOnce(SocketAddr)) -> Result<(), StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::Io {
+        what: format!("cannot create the data directory {}", config.data_dir.display()),
+        source,
+    })?;
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.data_dir)?);
+    let engine = Arc::new(build_engine(&config, store.clone())?);
+    let control = crate::control::listen(&config.data_dir, store.clone())
+        .await
+        .map_err(|source| StartError::Io { what: "cannot open the control socket".into(), source })?;
+    let conversation: Arc<dyn Conversation> = engine.clone();
+    let adapters = Arc::new(adapters(&config, conversation));
+    let (trigger, _) = ShutdownTrigger::new();
+    let mut tasks = Vec::new();
+    for a in adapters.iter() {
+        let a = a.clone();
+        let stop = trigger.subscribe();
+        tasks.push(tokio::spawn(async move {
+            let channel = a.channel().clone();
+            if let Err(e) = a.run(stop).await {
+                // One channel failing never stops the others.
+                error!(%channel, error = %e, "channel stopped");
+            }
+        }));
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Io { what: format!("cannot listen on {}", config.listen), source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Io { what: "no local address".into(), source })?;
+    info!(%addr, channels = adapters.len(), topics = engine.knowledge().topics().len(), "kanava is serving");
+    on_listening(addr);
+    let app = router(AppState { engine, adapters });
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.wait().await })
+        .await;
+    trigger.trigger();
+    for t in tasks {
+        let _ = t.await;
+    }
+    control.abort();
+    let _ = std::fs::remove_file(crate::control::socket_path(&config.data_dir));
+    // Everything acknowledged was flushed already; this only hurries the rest.
+    let _ = store.stats();
+    served.map_err(|source| StartError::Io { what: "HTTP server failed".into(), source })
+}

@@ -1,0 +1,164 @@
+//! End to end through the real binary: a WebSocket client asks in fi, sv and en, rates an
+//! answer, and the transcript is in sled afterwards (read through the control socket and, after
+//! shutdown, directly).
+
+use std::process::Command;
+
+use kanava::storage::{Role, SledStore, Store};
+use serde_json::json;
+
+use crate::support::{self, ask, connect, hello, next, send, Server};
+
+#[tokio::test]
+async fn asks_in_three_languages_and_the_transcript_is_stored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let mut ws = connect(&server.ws_url()).await;
+    hello(&mut ws, "fi").await;
+
+    let fi = ask(&mut ws, "En pääse kirjautumaan Enter Finlandiin, mitä teen?").await;
+    assert_eq!((fi["topic"].as_str(), fi["lang"].as_str()), (Some("enter-finland-outage"), Some("fi")), "{fi}");
+    let sv = ask(&mut ws, "Hur länge tar behandlingen av min ansökan?").await;
+    assert_eq!((sv["topic"].as_str(), sv["lang"].as_str()), (Some("processing-time"), Some("sv")), "{sv}");
+    let en = ask(&mut ws, "Why can't I see my queue position anymore?").await;
+    assert_eq!((en["topic"].as_str(), en["lang"].as_str()), (Some("queue-position"), Some("en")), "{en}");
+    assert!(en["html"].as_str().is_some_and(|h| h.contains("<a href=\"https://enterfinland.fi\">")), "{en}");
+    assert!(!en["suggestions"].as_array().expect("suggestions").is_empty());
+
+    // Language switch holds even for a message in another language.
+    send(&mut ws, json!({"type": "language", "lang": "sv"})).await;
+    assert_eq!(next(&mut ws).await["lang"], "sv");
+    let switched = ask(&mut ws, "Is this chat stored?").await;
+    assert_eq!((switched["topic"].as_str(), switched["lang"].as_str()), (Some("chat-privacy"), Some("sv")), "{switched}");
+
+    // Personal data in a question never reaches storage.
+    let pii = ask(&mut ws, "Hakemukseni 12345678 ja henkilötunnus 131052-308T, milloin päätös?").await;
+    assert_eq!(pii["type"], "reply");
+
+    // Feedback on an answer is stored; a forged id is refused.
+    let reply_id = en["feedback"].as_str().expect("feedback id").to_string();
+    send(&mut ws, json!({"type": "feedback", "reply": reply_id, "helpful": true})).await;
+    assert_eq!(next(&mut ws).await["kind"], "acknowledgement");
+    send(&mut ws, json!({"type": "feedback", "reply": "00".repeat(16), "helpful": false})).await;
+    let refused = next(&mut ws).await;
+    assert!(refused["text"].as_str().is_some_and(|t| t.contains("Responsen kunde inte sparas")), "{refused}");
+
+    // While the server runs, data commands go through its control socket.
+    let out = Command::new(support::kanava_bin()).args(["stats", "--data"]).arg(&data).output().expect("stats");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats JSON");
+    assert_eq!(stats["transcript"], 10, "{stats}");
+    assert_eq!(stats["feedback"], 1, "{stats}");
+
+    drop(ws);
+    assert!(server.stop().success(), "graceful shutdown exits 0");
+
+    let store = SledStore::open(&data).expect("store free after shutdown");
+    let all = store.transcript_all().expect("transcript");
+    assert_eq!(all.len(), 10);
+    let user_lines: Vec<&str> = all.iter().filter(|r| r.role == Role::User).map(|r| r.text.as_str()).collect();
+    assert!(user_lines.contains(&"Hur länge tar behandlingen av min ansökan?"));
+    let pii_line = user_lines.iter().find(|t| t.contains("Hakemukseni")).expect("pii question stored redacted");
+    assert_eq!(*pii_line, "Hakemukseni [NUMBER] ja henkilötunnus [HETU], milloin päätös?");
+    let raw = std::fs::read_dir(&data)
+        .expect("data dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .map(|e| std::fs::read(e.path()).unwrap_or_default())
+        .any(|bytes| bytes.windows(11).any(|w| w == b"131052-308T") || bytes.windows(8).any(|w| w == b"12345678"));
+    assert!(!raw, "raw personal data found in the data directory files");
+    let log = std::fs::read_to_string(data.with_extension("stderr.log")).expect("log");
+    assert!(!log.contains("131052-308T") && !log.contains("Hur länge"), "user text reached the log");
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut ws = connect(&server.ws_url()).await;
+    hello(&mut ws, "en").await;
+
+    send(&mut ws, json!({"type": "message", "text": "   "})).await;
+    assert_eq!(next(&mut ws).await["code"], "empty");
+    send(&mut ws, json!({"type": "message", "text": "a".repeat(4097)})).await;
+    assert_eq!(next(&mut ws).await["code"], "too_large");
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    ws.send(Message::Text("{\"type\": \"message\", \"text\": ".into())).await.expect("send");
+    let e = next(&mut ws).await;
+    assert_eq!(e["code"], "malformed", "{e}");
+    ws.send(Message::Text("{\"type\": \"message\", \"txt\": \"x\"}".into())).await.expect("send");
+    let e = next(&mut ws).await;
+    assert!(e["message"].as_str().is_some_and(|m| m.contains("text")), "names the field: {e}");
+    ws.send(Message::Binary(vec![0xff, 0xfe].into())).await.expect("send");
+    assert_eq!(next(&mut ws).await["code"], "binary");
+    // Still answering on the same socket.
+    let ok = ask(&mut ws, "How long does processing take?").await;
+    assert_eq!(ok["topic"], "processing-time");
+
+    // A flood: rate-limited errors, then the socket is closed; the server serves others.
+    let mut flood = connect(&server.ws_url()).await;
+    hello(&mut flood, "en").await;
+    for _ in 0..200 {
+        if flood.send(Message::Text("{\"type\":\"message\",\"text\":\"hi\"}".into())).await.is_err() {
+            break;
+        }
+    }
+    let mut limited = 0;
+    let mut closed = false;
+    use futures::StreamExt;
+    while let Ok(Some(msg)) = tokio::time::timeout(std::time::Duration::from_secs(10), flood.next()).await {
+        match msg {
+            Ok(Message::Text(t)) if t.contains("rate_limited") => limited += 1,
+            Ok(Message::Close(Some(f))) => {
+                assert_eq!(u16::from(f.code), 1008);
+                closed = true;
+                break;
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    assert!(limited >= 1 && closed, "limited {limited}, closed {closed}");
+    // An over-the-hard-limit frame closes only that socket.
+    let mut big = connect(&server.ws_url()).await;
+    hello(&mut big, "en").await;
+    let _ = big.send(Message::Text("x".repeat(100_000).into())).await;
+    let mut fresh = connect(&server.ws_url()).await;
+    hello(&mut fresh, "fi").await;
+    let ok = ask(&mut fresh, "Enter Finland ei toimi").await;
+    assert_eq!(ok["topic"], "enter-finland-outage");
+
+    // A page from a foreign origin is refused on the upgrade.
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(server.ws_url()).expect("request");
+    req.headers_mut().insert("origin", "https://evil.example".parse().expect("header"));
+    assert!(tokio_tungstenite::connect_async(req).await.is_err(), "foreign origin must be refused");
+}
+
+#[tokio::test]
+async fn configured_origin_may_embed_the_chat() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&dir.path().join("data"), &[("KANAVA_WEBCHAT_ALLOWED_ORIGINS", "[\"https://www.example.fi\"]")]);
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(server.ws_url()).expect("request");
+    req.headers_mut().insert("origin", "https://www.example.fi".parse().expect("header"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("allowed origin connects");
+    hello(&mut ws, "sv").await;
+}
+
+#[tokio::test]
+async fn second_server_on_the_same_data_dir_fails_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let _first = Server::start(&data, &[]);
+    let out = Command::new(support::kanava_bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .arg("--knowledge")
+        .arg(support::repo().join("knowledge"))
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is in use by another kanava process"), "{err}");
+}
