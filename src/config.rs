@@ -138,7 +138,11 @@ fn key_err(key: &str, message: impl Into<String>) -> ConfigError {
 
 /// Loads the file (if any), applies `KANAVA_<SECTION>_<KEY>` environment variables, then the
 /// command-line overrides, and validates.
-pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>, cli: &Overrides) -> Result<Config, ConfigError> {
+pub fn load(
+    file: Option<&Path>,
+    env: impl Iterator<Item = (String, String)>,
+    cli: &Overrides,
+) -> Result<Config, ConfigError> {
     let text = match file {
         Some(p) => std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
             path: p.to_path_buf(),
@@ -147,27 +151,37 @@ pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>, cl
         None => String::new(),
     };
     let origin = file.map_or_else(|| "(defaults)".to_string(), |p| p.display().to_string());
-    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
-        path: origin.clone(),
-        message: e.to_string(),
-    })?;
+    let mut table: toml::Table =
+        text.parse()
+            .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                path: origin.clone(),
+                message: e.to_string(),
+            })?;
     apply_env(&mut table, env)?;
-    let raw: RawConfig = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-        let key = e.path().to_string();
-        key_err(&key, e.into_inner().to_string())
-    })?;
+    let raw: RawConfig =
+        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let key = e.path().to_string();
+            key_err(&key, e.into_inner().to_string())
+        })?;
     validate(raw, cli)
 }
 
 /// `KANAVA_SERVER_LISTEN=…` sets `server.listen`; the first `_` after the prefix separates the
 /// section from the key. Values are read as TOML when they parse (numbers, booleans, arrays),
 /// else as strings.
-fn apply_env(table: &mut toml::Table, env: impl Iterator<Item = (String, String)>) -> Result<(), ConfigError> {
+fn apply_env(
+    table: &mut toml::Table,
+    env: impl Iterator<Item = (String, String)>,
+) -> Result<(), ConfigError> {
     const SECTIONS: [&str; 5] = ["server", "storage", "knowledge", "conversation", "webchat"];
     for (name, value) in env {
-        let Some(rest) = name.strip_prefix("KANAVA_") else { continue };
+        let Some(rest) = name.strip_prefix("KANAVA_") else {
+            continue;
+        };
         let lower = rest.to_ascii_lowercase();
-        let Some((section, key)) = lower.split_once('_') else { continue };
+        let Some((section, key)) = lower.split_once('_') else {
+            continue;
+        };
         if !SECTIONS.contains(&section) {
             // KANAVA_LOG and the like belong to other parts of the program.
             continue;
@@ -189,45 +203,81 @@ fn apply_env(table: &mut toml::Table, env: impl Iterator<Item = (String, String)
 }
 
 fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
-    let listen_src = cli.listen.clone().or(raw.server.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
-    let listen: SocketAddr = listen_src
-        .parse()
-        .map_err(|_| key_err("server.listen", format!("{listen_src:?} is not an address like 127.0.0.1:8080")))?;
-    let threshold = raw.knowledge.confidence_threshold.unwrap_or(f64::from(crate::knowledge::DEFAULT_CONFIDENCE_THRESHOLD));
+    let listen_src = cli
+        .listen
+        .clone()
+        .or(raw.server.listen)
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listen: SocketAddr = listen_src.parse().map_err(|_| {
+        key_err(
+            "server.listen",
+            format!("{listen_src:?} is not an address like 127.0.0.1:8080"),
+        )
+    })?;
+    let threshold = raw
+        .knowledge
+        .confidence_threshold
+        .unwrap_or(f64::from(crate::knowledge::DEFAULT_CONFIDENCE_THRESHOLD));
     if !(0.0..=1.0).contains(&threshold) {
-        return Err(key_err("knowledge.confidence_threshold", format!("{threshold} is outside 0.0..=1.0")));
+        return Err(key_err(
+            "knowledge.confidence_threshold",
+            format!("{threshold} is outside 0.0..=1.0"),
+        ));
     }
     let idle = raw.conversation.session_idle_minutes.unwrap_or(30);
     if !(1..=24 * 60).contains(&idle) {
-        return Err(key_err("conversation.session_idle_minutes", format!("{idle} is outside 1..=1440 minutes")));
+        return Err(key_err(
+            "conversation.session_idle_minutes",
+            format!("{idle} is outside 1..=1440 minutes"),
+        ));
     }
     let default_language = match raw.conversation.default_language {
         None => Lang::Fi,
-        Some(s) => s.parse().map_err(|e| key_err("conversation.default_language", format!("{e}")))?,
+        Some(s) => s
+            .parse()
+            .map_err(|e| key_err("conversation.default_language", format!("{e}")))?,
     };
     let max_bytes = raw.webchat.max_message_bytes.unwrap_or(4096);
     if !(64..=65536).contains(&max_bytes) {
-        return Err(key_err("webchat.max_message_bytes", format!("{max_bytes} is outside 64..=65536")));
+        return Err(key_err(
+            "webchat.max_message_bytes",
+            format!("{max_bytes} is outside 64..=65536"),
+        ));
     }
     let rate = raw.webchat.messages_per_second.unwrap_or(2);
     if !(1..=1000).contains(&rate) {
-        return Err(key_err("webchat.messages_per_second", format!("{rate} is outside 1..=1000")));
+        return Err(key_err(
+            "webchat.messages_per_second",
+            format!("{rate} is outside 1..=1000"),
+        ));
     }
     let origins = raw.webchat.allowed_origins.unwrap_or_default();
     for (i, o) in origins.iter().enumerate() {
-        let host = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
+        let host = o
+            .strip_prefix("https://")
+            .or_else(|| o.strip_prefix("http://"));
         let ok = host.is_some_and(|h| !h.is_empty() && !h.contains(['/', ' ']));
         if !ok {
             return Err(key_err(
                 &format!("webchat.allowed_origins[{i}]"),
-                format!("{o:?} is not an origin like https://www.example.fi (scheme and host, no path)"),
+                format!(
+                    "{o:?} is not an origin like https://www.example.fi (scheme and host, no path)"
+                ),
             ));
         }
     }
     Ok(Config {
         listen,
-        data_dir: cli.data_dir.clone().or(raw.storage.data_dir).unwrap_or_else(|| "./data".into()),
-        knowledge_dir: cli.knowledge_dir.clone().or(raw.knowledge.dir).unwrap_or_else(|| "./knowledge".into()),
+        data_dir: cli
+            .data_dir
+            .clone()
+            .or(raw.storage.data_dir)
+            .unwrap_or_else(|| "./data".into()),
+        knowledge_dir: cli
+            .knowledge_dir
+            .clone()
+            .or(raw.knowledge.dir)
+            .unwrap_or_else(|| "./knowledge".into()),
         confidence_threshold: threshold as f32,
         session_idle_minutes: idle as u32,
         default_language,
@@ -268,24 +318,59 @@ mod tests {
             "config key `server.listen`: \"nope\" is not an address like 127.0.0.1:8080"
         );
         let e = load_str("[server]\nlisen = \"x\"\n", &[]).unwrap_err();
-        assert!(e.starts_with("config key `server.lisen`: unknown field `lisen`, expected `listen`"), "{e}");
+        assert!(
+            e.starts_with("config key `server.lisen`: unknown field `lisen`, expected `listen`"),
+            "{e}"
+        );
         let e = load_str("[conversation]\nsession_idle_minutes = \"ten\"\n", &[]).unwrap_err();
-        assert!(e.starts_with("config key `conversation.session_idle_minutes`"), "{e}");
-        let e = load_str("[webchat]\nallowed_origins = [\"https://ok.fi\", \"example.com/path\"]\n", &[]).unwrap_err();
-        assert!(e.starts_with("config key `webchat.allowed_origins[1]`"), "{e}");
+        assert!(
+            e.starts_with("config key `conversation.session_idle_minutes`"),
+            "{e}"
+        );
+        let e = load_str(
+            "[webchat]\nallowed_origins = [\"https://ok.fi\", \"example.com/path\"]\n",
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("config key `webchat.allowed_origins[1]`"),
+            "{e}"
+        );
         let e = load_str("[server\n", &[]).unwrap_err();
         assert!(e.contains("line 1"), "{e}");
     }
 
     #[test]
     fn environment_overrides_file_and_cli_overrides_both() {
-        let c = load_str("[conversation]\nsession_idle_minutes = 10\n", &[("KANAVA_CONVERSATION_SESSION_IDLE_MINUTES", "45"), ("KANAVA_WEBCHAT_ALLOWED_ORIGINS", "[\"https://a.fi\"]")]).expect("valid");
+        let c = load_str(
+            "[conversation]\nsession_idle_minutes = 10\n",
+            &[
+                ("KANAVA_CONVERSATION_SESSION_IDLE_MINUTES", "45"),
+                ("KANAVA_WEBCHAT_ALLOWED_ORIGINS", "[\"https://a.fi\"]"),
+            ],
+        )
+        .expect("valid");
         assert_eq!(c.session_idle_minutes, 45);
         assert_eq!(c.webchat.allowed_origins, ["https://a.fi"]);
         let e = load_str("", &[("KANAVA_CONVERSATION_DEFAULT_LANGUAGE", "de")]).unwrap_err();
-        assert!(e.starts_with("config key `conversation.default_language`"), "{e}");
-        let cli = Overrides { listen: Some("127.0.0.1:0".into()), ..Overrides::default() };
-        let c = load(None, [("KANAVA_SERVER_LISTEN".to_string(), "127.0.0.1:9999".to_string())].into_iter(), &cli).expect("valid");
+        assert!(
+            e.starts_with("config key `conversation.default_language`"),
+            "{e}"
+        );
+        let cli = Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            ..Overrides::default()
+        };
+        let c = load(
+            None,
+            [(
+                "KANAVA_SERVER_LISTEN".to_string(),
+                "127.0.0.1:9999".to_string(),
+            )]
+            .into_iter(),
+            &cli,
+        )
+        .expect("valid");
         assert_eq!(c.listen.port(), 0);
     }
 }

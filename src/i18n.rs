@@ -90,7 +90,21 @@ mod tests {
     #[test]
     fn every_text_exists_in_every_language_and_differs() {
         use Text::*;
-        for t in [Welcome, Help, Fallback, FallbackNoSuggestions, LanguageSet, LanguageUnknown, FeedbackThanks, FeedbackUnknown, Unavailable, CaseSpecific, Advertising, SlowDown, UnknownTopic] {
+        for t in [
+            Welcome,
+            Help,
+            Fallback,
+            FallbackNoSuggestions,
+            LanguageSet,
+            LanguageUnknown,
+            FeedbackThanks,
+            FeedbackUnknown,
+            Unavailable,
+            CaseSpecific,
+            Advertising,
+            SlowDown,
+            UnknownTopic,
+        ] {
             let [fi, sv, en] = Lang::ALL.map(|l| t.get(l));
             assert!(!fi.is_empty() && !sv.is_empty() && !en.is_empty());
             assert!(fi != sv && sv != en && fi != en, "{t:?} is not translated");

@@ -2,6 +2,8 @@
 //! already use. This crate holds the engine and everything channel-agnostic; the channels are
 //! adapters behind the [`kanava_adapter`] contract.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod clock;
 pub mod config;
 pub mod control;

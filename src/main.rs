@@ -87,34 +87,70 @@ fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KANAVA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn load_config(file: Option<&PathBuf>, overrides: Overrides) -> Result<Config> {
-    Ok(config::load(file.map(|p| p.as_path()), std::env::vars(), &overrides)?)
+    Ok(config::load(
+        file.map(|p| p.as_path()),
+        std::env::vars(),
+        &overrides,
+    )?)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Serve { listen, data, knowledge } => {
-            let config = load_config(cli.config.as_ref(), Overrides { listen, data_dir: data, knowledge_dir: knowledge })?;
+        Command::Serve {
+            listen,
+            data,
+            knowledge,
+        } => {
+            let config = load_config(
+                cli.config.as_ref(),
+                Overrides {
+                    listen,
+                    data_dir: data,
+                    knowledge_dir: knowledge,
+                },
+            )?;
             runtime()?.block_on(serve(config))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ask { knowledge, questions } => {
-            let config = load_config(cli.config.as_ref(), Overrides { knowledge_dir: knowledge, ..Overrides::default() })?;
+        Command::Ask {
+            knowledge,
+            questions,
+        } => {
+            let config = load_config(
+                cli.config.as_ref(),
+                Overrides {
+                    knowledge_dir: knowledge,
+                    ..Overrides::default()
+                },
+            )?;
             runtime()?.block_on(ask(config, questions))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Knowledge { command: KnowledgeCommand::Check { dir } } => {
+        Command::Knowledge {
+            command: KnowledgeCommand::Check { dir },
+        } => {
             let dir = dir.unwrap_or_else(|| PathBuf::from("./knowledge"));
             match kanava::knowledge::format::load_dir(&dir) {
                 Ok(topics) => {
-                    println!("{}: {} topics, fi/sv/en complete, no problems", dir.display(), topics.len());
+                    println!(
+                        "{}: {} topics, fi/sv/en complete, no problems",
+                        dir.display(),
+                        topics.len()
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(problems) => {
@@ -127,7 +163,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Stats { data } => {
-            let config = load_config(cli.config.as_ref(), Overrides { data_dir: data, ..Overrides::default() })?;
+            let config = load_config(
+                cli.config.as_ref(),
+                Overrides {
+                    data_dir: data,
+                    ..Overrides::default()
+                },
+            )?;
             let resp = runtime()?.block_on(data_command(&config, Request::Stats))?;
             match resp {
                 Response::Stats(s) => println!("{}", serde_json::to_string(&s)?),
@@ -140,7 +182,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Runs a data command through the running server, or directly on the store when none runs.
 async fn data_command(config: &Config, req: Request) -> Result<Response> {
-    if let Some(resp) = control::request(&config.data_dir, &req).await.context("control socket")? {
+    if let Some(resp) = control::request(&config.data_dir, &req)
+        .await
+        .context("control socket")?
+    {
         return Ok(resp);
     }
     if !config.data_dir.exists() {
@@ -170,13 +215,14 @@ async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -227,7 +273,9 @@ fn runtime_ask(engine: &Engine, question: String) -> String {
     let line = AskLine {
         lang: reply.map(|r| r.lang.code()),
         topic: reply.and_then(|r| r.topic.clone()),
-        confidence: turn.confidence.map(|c| (f64::from(c) * 1000.0).round() / 1000.0),
+        confidence: turn
+            .confidence
+            .map(|c| (f64::from(c) * 1000.0).round() / 1000.0),
         verdict: turn.outcome,
         answer: reply.map(|r| r.body.to_plain()),
     };

@@ -1,7 +1,9 @@
 //! Prometheus metrics: message outcomes per channel, reply latency, redactions by kind.
 //! Labels never carry user text or ids.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 
 /// kanava's metrics.
 #[derive(Debug, Clone)]
@@ -29,18 +31,29 @@ impl Metrics {
         let registry = Registry::new();
         // The names and label sets below are constants, so registration cannot fail.
         let messages = IntCounterVec::new(
-            Opts::new("kanava_messages_total", "Inbound messages by channel and verdict"),
+            Opts::new(
+                "kanava_messages_total",
+                "Inbound messages by channel and verdict",
+            ),
             &["channel", "verdict"],
         )
         .unwrap_or_else(|e| panic!("metric definition: {e}"));
         let latency = HistogramVec::new(
-            HistogramOpts::new("kanava_reply_latency_seconds", "Time from receiving a message to the reply being ready")
-                .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0]),
+            HistogramOpts::new(
+                "kanava_reply_latency_seconds",
+                "Time from receiving a message to the reply being ready",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            ]),
             &["channel"],
         )
         .unwrap_or_else(|e| panic!("metric definition: {e}"));
         let redactions = IntCounterVec::new(
-            Opts::new("kanava_redactions_total", "Personal data items removed, by kind"),
+            Opts::new(
+                "kanava_redactions_total",
+                "Personal data items removed, by kind",
+            ),
             &["kind"],
         )
         .unwrap_or_else(|e| panic!("metric definition: {e}"));

@@ -44,13 +44,18 @@ pub fn execute(store: &dyn Store, req: Request) -> Response {
     match req {
         Request::Stats => match store.stats() {
             Ok(s) => Response::Stats(s),
-            Err(e) => Response::Error { message: e.to_string() },
+            Err(e) => Response::Error {
+                message: e.to_string(),
+            },
         },
     }
 }
 
 /// Listens on the control socket until the task is dropped.
-pub async fn listen(data_dir: &Path, store: Arc<dyn Store>) -> std::io::Result<tokio::task::JoinHandle<()>> {
+pub async fn listen(
+    data_dir: &Path,
+    store: Arc<dyn Store>,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let path = socket_path(data_dir);
     // We hold the sled lock, so a socket file left here is from a crashed run.
     let _ = std::fs::remove_file(&path);
@@ -59,7 +64,9 @@ pub async fn listen(data_dir: &Path, store: Arc<dyn Store>) -> std::io::Result<t
     info!(socket = %path.display(), "control socket ready");
     Ok(tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             let store = store.clone();
             tokio::spawn(async move {
                 if let Err(e) = serve_client(stream, store).await {
@@ -82,7 +89,9 @@ async fn serve_client(stream: UnixStream, store: Arc<dyn Store>) -> std::io::Res
     while let Some(line) = lines.next_line().await? {
         let resp = match serde_json::from_str::<Request>(&line) {
             Ok(req) => execute(store.as_ref(), req),
-            Err(e) => Response::Error { message: format!("bad request: {e}") },
+            Err(e) => Response::Error {
+                message: format!("bad request: {e}"),
+            },
         };
         let mut out = serde_json::to_vec(&resp).unwrap_or_default();
         out.push(b'\n');
@@ -95,7 +104,14 @@ async fn serve_client(stream: UnixStream, store: Arc<dyn Store>) -> std::io::Res
 pub async fn request(data_dir: &Path, req: &Request) -> std::io::Result<Option<Response>> {
     let stream = match UnixStream::connect(socket_path(data_dir)).await {
         Ok(s) => s,
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => return Ok(None),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            return Ok(None)
+        }
         Err(e) => return Err(e),
     };
     let (read, mut write) = stream.into_split();
@@ -107,6 +123,9 @@ pub async fn request(data_dir: &Path, req: &Request) -> std::io::Result<Option<R
         Some(l) => serde_json::from_str(&l)
             .map(Some)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
-        None => Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "server closed the control socket")),
+        None => Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "server closed the control socket",
+        )),
     }
 }

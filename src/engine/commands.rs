@@ -24,7 +24,9 @@ pub fn parse(text: &str) -> Option<Command> {
         "help" | "apua" | "ohje" | "hjälp" => Some(Command::Event(Event::Help)),
         "language" | "lang" | "kieli" | "språk" | "sprak" => Some(
             arg.and_then(|a| a.parse::<Lang>().ok())
-                .map_or(Command::UnknownLanguage, |l| Command::Event(Event::SetLanguage(l))),
+                .map_or(Command::UnknownLanguage, |l| {
+                    Command::Event(Event::SetLanguage(l))
+                }),
         ),
         _ => None,
     }
@@ -36,10 +38,19 @@ mod tests {
 
     #[test]
     fn parses_commands_in_three_languages() {
-        assert!(matches!(parse("/kieli sv"), Some(Command::Event(Event::SetLanguage(Lang::Sv)))));
-        assert!(matches!(parse("/språk EN"), Some(Command::Event(Event::SetLanguage(Lang::En)))));
+        assert!(matches!(
+            parse("/kieli sv"),
+            Some(Command::Event(Event::SetLanguage(Lang::Sv)))
+        ));
+        assert!(matches!(
+            parse("/språk EN"),
+            Some(Command::Event(Event::SetLanguage(Lang::En)))
+        ));
         assert!(matches!(parse("/language"), Some(Command::UnknownLanguage)));
-        assert!(matches!(parse("/help@kanava_bot"), Some(Command::Event(Event::Help))));
+        assert!(matches!(
+            parse("/help@kanava_bot"),
+            Some(Command::Event(Event::Help))
+        ));
         assert!(parse("hello /help").is_none());
         assert!(parse("/unknown").is_none());
     }

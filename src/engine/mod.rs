@@ -22,7 +22,9 @@ use crate::knowledge::{Decision, KnowledgeBase};
 use crate::metrics::Metrics;
 use crate::policy::{Classifier, Verdict};
 use crate::redact::Redactor;
-use crate::storage::{ConversationKey, FeedbackRecord, RecordKey, Role, SessionState, Store, TranscriptRecord};
+use crate::storage::{
+    ConversationKey, FeedbackRecord, RecordKey, Role, SessionState, Store, TranscriptRecord,
+};
 
 pub use session::Sessions;
 
@@ -93,7 +95,11 @@ pub struct Turn {
 impl Engine {
     /// An engine over the given parts.
     pub fn new(parts: Parts, config: EngineConfig) -> Self {
-        let sessions = Sessions::new(parts.store.clone(), config.session_idle, config.default_language);
+        let sessions = Sessions::new(
+            parts.store.clone(),
+            config.session_idle,
+            config.default_language,
+        );
         Self {
             parts,
             config,
@@ -140,25 +146,47 @@ impl Engine {
         let user = inbound.identity.user.clone();
         match inbound.event {
             Event::Text(raw) => {
-                if let GuardDecision::Deny { reason, notice } = self.parts.guard.check(&inbound.identity, now) {
+                if let GuardDecision::Deny { reason, notice } =
+                    self.parts.guard.check(&inbound.identity, now)
+                {
                     let lang = self.sessions.peek_lang(&conv, hint);
                     let replies = notice
-                        .map(|t| vec![Outbound::plain(OutboundKind::Notice, lang, RichText::text(t.get(lang)))])
+                        .map(|t| {
+                            vec![Outbound::plain(
+                                OutboundKind::Notice,
+                                lang,
+                                RichText::text(t.get(lang)),
+                            )]
+                        })
                         .unwrap_or_default();
-                    return Turn { replies, outcome: reason, confidence: None };
+                    return Turn {
+                        replies,
+                        outcome: reason,
+                        confidence: None,
+                    };
                 }
                 // The raw text ends here: everything after sees only the redactor's output.
                 let redacted = self.parts.redactor.redact(&raw);
                 drop(raw);
                 for (kind, n) in &redacted.counts {
-                    self.parts.metrics.redactions.with_label_values(&[kind]).inc_by(u64::from(*n));
+                    self.parts
+                        .metrics
+                        .redactions
+                        .with_label_values(&[kind])
+                        .inc_by(u64::from(*n));
                 }
                 match commands::parse(&redacted.text) {
-                    Some(commands::Command::Event(e)) => self.event(&conv, &user, hint, e, now).await,
+                    Some(commands::Command::Event(e)) => {
+                        self.event(&conv, &user, hint, e, now).await
+                    }
                     Some(commands::Command::UnknownLanguage) => {
                         let lang = self.sessions.peek_lang(&conv, hint);
                         Turn {
-                            replies: vec![Outbound::plain(OutboundKind::Notice, lang, RichText::text(Text::LanguageUnknown.get(lang)))],
+                            replies: vec![Outbound::plain(
+                                OutboundKind::Notice,
+                                lang,
+                                RichText::text(Text::LanguageUnknown.get(lang)),
+                            )],
                             outcome: "command",
                             confidence: None,
                         }
@@ -179,7 +207,11 @@ impl Engine {
         now: Micros,
     ) -> Turn {
         let mut session = self.sessions.touch(conv, user, hint, now);
-        let decision = self.parts.knowledge.ask_with_threshold(&redacted.text, Some(session.lang), self.config.confidence_threshold);
+        let decision = self.parts.knowledge.ask_with_threshold(
+            &redacted.text,
+            Some(session.lang),
+            self.config.confidence_threshold,
+        );
         if !session.lang_chosen {
             if let Some(l) = decision.detected {
                 session.lang = l;
@@ -190,11 +222,19 @@ impl Engine {
         let (reply, outcome) = match class.verdict {
             Verdict::General => self.answer(&decision, lang),
             Verdict::CaseSpecific => (
-                Outbound::plain(OutboundKind::Notice, lang, RichText::text(Text::CaseSpecific.get(lang))),
+                Outbound::plain(
+                    OutboundKind::Notice,
+                    lang,
+                    RichText::text(Text::CaseSpecific.get(lang)),
+                ),
                 "case_specific",
             ),
             Verdict::Advertising => (
-                Outbound::plain(OutboundKind::Notice, lang, RichText::text(Text::Advertising.get(lang))),
+                Outbound::plain(
+                    OutboundKind::Notice,
+                    lang,
+                    RichText::text(Text::Advertising.get(lang)),
+                ),
                 "advertising",
             ),
         };
@@ -210,10 +250,15 @@ impl Engine {
             topic: None,
             outcome: None,
             confidence: None,
-            redactions: redacted.counts.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            redactions: redacted
+                .counts
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
         };
         let confidence = (class.verdict == Verdict::General).then_some(decision.confidence);
-        self.log_and_reply(conv, session, user_record, reply, outcome, confidence, now).await
+        self.log_and_reply(conv, session, user_record, reply, outcome, confidence, now)
+            .await
     }
 
     /// Stores the user's record and the bot's reply, and only then returns the reply.
@@ -240,18 +285,31 @@ impl Engine {
             ..user_record.clone()
         };
         let lang = session.lang;
-        match self.parts.store.append_turn(conv, &session, vec![user_record, bot_record]).await {
+        match self
+            .parts
+            .store
+            .append_turn(conv, &session, vec![user_record, bot_record])
+            .await
+        {
             Ok(keys) => {
                 self.sessions.remember(conv, session);
                 if reply.kind == OutboundKind::Answer {
                     reply.feedback = keys.get(1).map(|k| ReplyId(k.to_string()));
                 }
-                Turn { replies: vec![reply], outcome, confidence }
+                Turn {
+                    replies: vec![reply],
+                    outcome,
+                    confidence,
+                }
             }
             Err(e) => {
                 warn!(error = %e, "could not store the turn; answering with the unavailable notice");
                 Turn {
-                    replies: vec![Outbound::plain(OutboundKind::Error, lang, RichText::text(Text::Unavailable.get(lang)))],
+                    replies: vec![Outbound::plain(
+                        OutboundKind::Error,
+                        lang,
+                        RichText::text(Text::Unavailable.get(lang)),
+                    )],
                     outcome: "error",
                     confidence,
                 }
@@ -265,8 +323,13 @@ impl Engine {
             Some(topic) => (self.topic_reply(topic, lang), "answered"),
             None => {
                 let suggestions = self.suggestions(d.alternatives.iter().map(String::as_str), lang);
-                let text = if suggestions.is_empty() { Text::FallbackNoSuggestions } else { Text::Fallback };
-                let mut out = Outbound::plain(OutboundKind::Fallback, lang, RichText::text(text.get(lang)));
+                let text = if suggestions.is_empty() {
+                    Text::FallbackNoSuggestions
+                } else {
+                    Text::Fallback
+                };
+                let mut out =
+                    Outbound::plain(OutboundKind::Fallback, lang, RichText::text(text.get(lang)));
                 out.suggestions = suggestions;
                 (out, "fallback")
             }
@@ -295,7 +358,14 @@ impl Engine {
             .collect()
     }
 
-    async fn event(&self, conv: &ConversationKey, user: &str, hint: Option<Lang>, event: Event, now: Micros) -> Turn {
+    async fn event(
+        &self,
+        conv: &ConversationKey,
+        user: &str,
+        hint: Option<Lang>,
+        event: Event,
+        now: Micros,
+    ) -> Turn {
         match event {
             Event::Start | Event::Help => {
                 let session = self.sessions.touch(conv, user, hint, now);
@@ -306,8 +376,13 @@ impl Engine {
                     _ => (Text::Help, OutboundKind::Acknowledgement),
                 };
                 let mut out = Outbound::plain(kind, lang, RichText::text(text.get(lang)));
-                out.suggestions = self.suggestions(self.config.welcome_topics.iter().map(String::as_str), lang);
-                Turn { replies: vec![out], outcome: "command", confidence: None }
+                out.suggestions =
+                    self.suggestions(self.config.welcome_topics.iter().map(String::as_str), lang);
+                Turn {
+                    replies: vec![out],
+                    outcome: "command",
+                    confidence: None,
+                }
             }
             Event::SetLanguage(lang) => {
                 let mut session = self.sessions.touch(conv, user, hint, now);
@@ -319,7 +394,11 @@ impl Engine {
                     warn!(error = %e, "could not store the language choice");
                 }
                 Turn {
-                    replies: vec![Outbound::plain(OutboundKind::Acknowledgement, lang, RichText::text(Text::LanguageSet.get(lang)))],
+                    replies: vec![Outbound::plain(
+                        OutboundKind::Acknowledgement,
+                        lang,
+                        RichText::text(Text::LanguageSet.get(lang)),
+                    )],
                     outcome: "command",
                     confidence: None,
                 }
@@ -329,7 +408,11 @@ impl Engine {
                 let lang = session.lang;
                 let Some(topic) = self.parts.knowledge.by_id(&id) else {
                     return Turn {
-                        replies: vec![Outbound::plain(OutboundKind::Notice, lang, RichText::text(Text::UnknownTopic.get(lang)))],
+                        replies: vec![Outbound::plain(
+                            OutboundKind::Notice,
+                            lang,
+                            RichText::text(Text::UnknownTopic.get(lang)),
+                        )],
                         outcome: "fallback",
                         confidence: None,
                     };
@@ -349,17 +432,44 @@ impl Engine {
                     confidence: None,
                     redactions: Default::default(),
                 };
-                self.log_and_reply(conv, session, user_record, reply, "answered", Some(1.0), now).await
+                self.log_and_reply(
+                    conv,
+                    session,
+                    user_record,
+                    reply,
+                    "answered",
+                    Some(1.0),
+                    now,
+                )
+                .await
             }
-            Event::Feedback { reply, helpful } => self.feedback(conv, user, hint, reply, helpful, now).await,
-            Event::Text(_) => Turn { replies: Vec::new(), outcome: "ignored", confidence: None },
+            Event::Feedback { reply, helpful } => {
+                self.feedback(conv, user, hint, reply, helpful, now).await
+            }
+            Event::Text(_) => Turn {
+                replies: Vec::new(),
+                outcome: "ignored",
+                confidence: None,
+            },
         }
     }
 
-    async fn feedback(&self, conv: &ConversationKey, user: &str, hint: Option<Lang>, reply: ReplyId, helpful: bool, now: Micros) -> Turn {
+    async fn feedback(
+        &self,
+        conv: &ConversationKey,
+        user: &str,
+        hint: Option<Lang>,
+        reply: ReplyId,
+        helpful: bool,
+        now: Micros,
+    ) -> Turn {
         let lang = self.sessions.peek_lang(conv, hint);
         let notice = |t: Text, outcome| Turn {
-            replies: vec![Outbound::plain(OutboundKind::Acknowledgement, lang, RichText::text(t.get(lang)))],
+            replies: vec![Outbound::plain(
+                OutboundKind::Acknowledgement,
+                lang,
+                RichText::text(t.get(lang)),
+            )],
             outcome,
             confidence: None,
         };
@@ -369,7 +479,9 @@ impl Engine {
             .map(|k| self.parts.store.transcript_record(&k))
             .transpose();
         match owned {
-            Ok(Some(Some(r))) if r.role == Role::Bot && r.channel == conv.channel && r.chat == conv.chat => {
+            Ok(Some(Some(r)))
+                if r.role == Role::Bot && r.channel == conv.channel && r.chat == conv.chat =>
+            {
                 let rec = FeedbackRecord {
                     at: now,
                     channel: conv.channel.clone(),

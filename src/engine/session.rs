@@ -42,7 +42,13 @@ impl Sessions {
 
     /// The session for a message at `now`: the current one, or a new one when there is none or
     /// it has been idle too long (the language carries over only if the user chose it).
-    pub fn touch(&self, conv: &ConversationKey, user: &str, hint: Option<Lang>, now: Micros) -> SessionState {
+    pub fn touch(
+        &self,
+        conv: &ConversationKey,
+        user: &str,
+        hint: Option<Lang>,
+        now: Micros,
+    ) -> SessionState {
         match self.current(conv) {
             Some(mut s) if now.saturating_sub(s.last_active) <= self.idle => {
                 s.last_active = now;
@@ -71,6 +77,9 @@ impl Sessions {
 
     /// The language to speak in a conversation right now, without starting a session.
     pub fn peek_lang(&self, conv: &ConversationKey, hint: Option<Lang>) -> Lang {
-        self.current(conv).map(|s| s.lang).or(hint).unwrap_or(self.default_lang)
+        self.current(conv)
+            .map(|s| s.lang)
+            .or(hint)
+            .unwrap_or(self.default_lang)
     }
 }

@@ -15,7 +15,9 @@ pub struct Analyzer {
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analyzer").field("lang", &self.lang).finish()
+        f.debug_struct("Analyzer")
+            .field("lang", &self.lang)
+            .finish()
     }
 }
 
@@ -153,7 +155,13 @@ mod tests {
     #[test]
     fn finnish_inflections_share_a_stem() {
         let fi = Analyzer::get(Lang::Fi);
-        let forms = ["hakemus", "hakemuksen", "hakemukseni", "hakemusta", "hakemuksesta"];
+        let forms = [
+            "hakemus",
+            "hakemuksen",
+            "hakemukseni",
+            "hakemusta",
+            "hakemuksesta",
+        ];
         let prefixes: HashSet<String> = forms.iter().map(|w| fi.terms(w)[0].0.clone()).collect();
         assert_eq!(prefixes.len(), 1, "{prefixes:?}");
         assert_eq!(fi.stem("hakemuksen"), fi.stem("hakemus"));

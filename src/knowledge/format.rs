@@ -90,7 +90,10 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Topic>, Vec<Problem>> {
                 Err(e) => problems.push(Problem {
                     file: f,
                     line: 0,
-                    message: format!("not valid UTF-8 (byte {}): save the file as UTF-8", e.utf8_error().valid_up_to()),
+                    message: format!(
+                        "not valid UTF-8 (byte {}): save the file as UTF-8",
+                        e.utf8_error().valid_up_to()
+                    ),
                 }),
             },
             Err(e) => problems.push(Problem {
@@ -100,7 +103,10 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Topic>, Vec<Problem>> {
             }),
         }
     }
-    let refs: Vec<(&Path, &str)> = sources.iter().map(|(p, s)| (p.as_path(), s.as_str())).collect();
+    let refs: Vec<(&Path, &str)> = sources
+        .iter()
+        .map(|(p, s)| (p.as_path(), s.as_str()))
+        .collect();
     match parse_all(&refs) {
         Ok(t) if problems.is_empty() => Ok(t),
         Ok(_) => Err(problems),
@@ -149,7 +155,10 @@ pub fn parse_all(sources: &[(&Path, &str)]) -> Result<Vec<Topic>, Vec<Problem>> 
     }
     // Ids of files with other problems still count as existing, so one broken file does not
     // make every reference to it look broken too.
-    let ids: HashSet<&str> = sources.iter().filter_map(|(_, src)| declared_id(src)).collect();
+    let ids: HashSet<&str> = sources
+        .iter()
+        .filter_map(|(_, src)| declared_id(src))
+        .collect();
     for p in &parsed {
         for r in &p.topic.related {
             if r == &p.topic.id {
@@ -162,7 +171,9 @@ pub fn parse_all(sources: &[(&Path, &str)]) -> Result<Vec<Topic>, Vec<Problem>> 
                 problems.push(Problem {
                     file: p.file.to_path_buf(),
                     line: p.related_line,
-                    message: format!("related topic {r:?} does not exist (no topic file has `id: {r}`)"),
+                    message: format!(
+                        "related topic {r:?} does not exist (no topic file has `id: {r}`)"
+                    ),
                 });
             }
         }
@@ -211,23 +222,38 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
         }
         if let Some(rest) = line.strip_prefix('[') {
             let Some((code, title)) = rest.split_once(']') else {
-                problem(line_no, "section heading must look like `[fi] Title`".into());
+                problem(
+                    line_no,
+                    "section heading must look like `[fi] Title`".into(),
+                );
                 continue;
             };
             let lang = match code.parse::<Lang>() {
                 Ok(l) if l.code() == code.trim() => l,
                 _ => {
-                    problem(line_no, format!("unknown language {code:?} in section heading: use fi, sv or en"));
+                    problem(
+                        line_no,
+                        format!("unknown language {code:?} in section heading: use fi, sv or en"),
+                    );
                     current = None;
                     continue;
                 }
             };
             let title = title.trim();
             if title.is_empty() {
-                problem(line_no, format!("section [{code}] has no title after the language code"));
+                problem(
+                    line_no,
+                    format!("section [{code}] has no title after the language code"),
+                );
             }
             if let Some(prev) = &sections[lang.index()] {
-                problem(line_no, format!("language {code} appears twice (first on line {})", prev.line));
+                problem(
+                    line_no,
+                    format!(
+                        "language {code} appears twice (first on line {})",
+                        prev.line
+                    ),
+                );
             }
             sections[lang.index()] = Some(Section {
                 line: line_no,
@@ -250,7 +276,12 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
                 match key.trim() {
                     "id" => {
                         if !is_valid_id(value) {
-                            problem(line_no, format!("id {value:?} must be lowercase letters, digits and '-' only"));
+                            problem(
+                                line_no,
+                                format!(
+                                    "id {value:?} must be lowercase letters, digits and '-' only"
+                                ),
+                            );
                         }
                         id = Some((line_no, value.to_string()));
                     }
@@ -262,7 +293,10 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
                             .collect();
                         related = Some((line_no, list));
                     }
-                    other => problem(line_no, format!("unknown header {other:?}: expected `id` or `related`")),
+                    other => problem(
+                        line_no,
+                        format!("unknown header {other:?}: expected `id` or `related`"),
+                    ),
                 }
             }
             Some(sec) => {
@@ -286,18 +320,34 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
     };
     if let Some(stem) = file.file_stem().and_then(|s| s.to_str()) {
         if stem != id {
-            problem(id_line, format!("id {id:?} differs from the file name {stem:?}: rename one so they match"));
+            problem(
+                id_line,
+                format!("id {id:?} differs from the file name {stem:?}: rename one so they match"),
+            );
         }
     }
     let (related_line, related) = related.unwrap_or((0, Vec::new()));
     let mut texts: Vec<TopicText> = Vec::with_capacity(3);
     for lang in Lang::ALL {
         let Some(sec) = sections[lang.index()].take() else {
-            problem(0, format!("missing language {}: add a `[{}] Title` section", lang.code(), lang.code()));
+            problem(
+                0,
+                format!(
+                    "missing language {}: add a `[{}] Title` section",
+                    lang.code(),
+                    lang.code()
+                ),
+            );
             continue;
         };
         if sec.questions.is_empty() {
-            problem(sec.line, format!("section [{}] has no example questions (lines starting with '?')", lang.code()));
+            problem(
+                sec.line,
+                format!(
+                    "section [{}] has no example questions (lines starting with '?')",
+                    lang.code()
+                ),
+            );
         }
         let first_answer_line = sec
             .answer_lines
@@ -313,13 +363,20 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
         let answer = match RichText::from_markdown(&source) {
             Ok(a) => a,
             Err(e) => {
-                let line = sec.answer_lines.get(e.line).map(|(n, _)| *n).unwrap_or(sec.line);
+                let line = sec
+                    .answer_lines
+                    .get(e.line)
+                    .map(|(n, _)| *n)
+                    .unwrap_or(sec.line);
                 problem(line, format!("malformed link: {}", e.message));
                 RichText::default()
             }
         };
         if first_answer_line.is_none() {
-            problem(sec.line, format!("section [{}] has an empty answer", lang.code()));
+            problem(
+                sec.line,
+                format!("section [{}] has an empty answer", lang.code()),
+            );
         }
         texts.push(TopicText {
             title: sec.title,
@@ -351,7 +408,8 @@ fn declared_id(src: &str) -> Option<&str> {
 
 fn is_valid_id(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn clip(s: &str) -> String {
@@ -370,7 +428,8 @@ mod tests {
     const GOOD: &str = "id: a\nrelated: b\n\n[fi] Otsikko\n? kysymys\nVastaus.\n\n[sv] Rubrik\n? fråga\nSvar.\n\n[en] Title\n? question\nAnswer [x](https://migri.fi).\n";
 
     fn problems(files: &[(&str, &str)]) -> Vec<String> {
-        let owned: Vec<(PathBuf, &str)> = files.iter().map(|(n, s)| (PathBuf::from(n), *s)).collect();
+        let owned: Vec<(PathBuf, &str)> =
+            files.iter().map(|(n, s)| (PathBuf::from(n), *s)).collect();
         let refs: Vec<(&Path, &str)> = owned.iter().map(|(p, s)| (p.as_path(), *s)).collect();
         match parse_all(&refs) {
             Ok(_) => Vec::new(),
@@ -380,13 +439,17 @@ mod tests {
 
     #[test]
     fn valid_topics_parse() {
-        let b = GOOD.replace("id: a", "id: b").replace("related: b", "related: a");
+        let b = GOOD
+            .replace("id: a", "id: b")
+            .replace("related: b", "related: a");
         assert!(problems(&[("a.txt", GOOD), ("b.txt", &b)]).is_empty());
     }
 
     #[test]
     fn each_problem_names_file_and_line() {
-        let b = GOOD.replace("id: a", "id: b").replace("related: b", "related: a");
+        let b = GOOD
+            .replace("id: a", "id: b")
+            .replace("related: b", "related: a");
         let missing_sv = GOOD.replace("[sv] Rubrik\n? fråga\nSvar.\n", "");
         assert_eq!(
             problems(&[("a.txt", &missing_sv), ("b.txt", &b)]),
@@ -407,7 +470,10 @@ mod tests {
         assert_eq!(p.len(), 1);
         assert!(p[0].starts_with("a.txt:14: malformed link"), "{p:?}");
         let dup = GOOD.replace("related: b", "related: a");
-        let p = problems(&[("a.txt", &dup.replace("related: a", "")), ("x/a.txt", &dup.replace("related: a", ""))]);
+        let p = problems(&[
+            ("a.txt", &dup.replace("related: a", "")),
+            ("x/a.txt", &dup.replace("related: a", "")),
+        ]);
         assert_eq!(p, ["x/a.txt:1: duplicate id \"a\": already used by a.txt"]);
     }
 }

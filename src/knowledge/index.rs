@@ -51,7 +51,7 @@ pub struct LangIndex {
 /// inflection, compounds and typos where whole-word terms are brittle.
 #[derive(Debug, Default)]
 struct GramIndex {
-    ids: HashMap<String, u32>,
+    ids: HashMap<u64, u32>,
     /// Per gram: (doc, weight in the doc's unit vector).
     postings: Vec<Vec<(u32, f32)>>,
     idf: Vec<f32>,
@@ -60,7 +60,7 @@ struct GramIndex {
 
 impl GramIndex {
     fn build(docs: &[String]) -> Self {
-        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut ids: HashMap<u64, u32> = HashMap::new();
         let mut counts: Vec<HashMap<u32, f32>> = Vec::new();
         for d in docs {
             let mut c: HashMap<u32, f32> = HashMap::new();
@@ -85,7 +85,12 @@ impl GramIndex {
                 .into_iter()
                 .map(|(id, tf)| (id, idf[id as usize] * (1.0 + tf.ln())))
                 .collect();
-            let norm = weights.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
+            let norm = weights
+                .iter()
+                .map(|(_, w)| w * w)
+                .sum::<f32>()
+                .sqrt()
+                .max(1e-9);
             for (id, w) in weights {
                 postings[id as usize].push((doc as u32, w / norm));
             }
@@ -100,22 +105,22 @@ impl GramIndex {
 
     /// Cosine similarity of the query to every doc, added into `out`.
     fn cosine(&self, query: &str, out: &mut [f32]) {
-        let mut q: HashMap<Option<u32>, f32> = HashMap::new();
+        let mut ids: Vec<u32> = Vec::with_capacity(query.len() + 2);
         let mut unknown = 0.0f32;
         for g in char_grams(query) {
             match self.ids.get(&g) {
-                Some(&id) => *q.entry(Some(id)).or_insert(0.0) += 1.0,
+                Some(&id) => ids.push(id),
                 None => unknown += 1.0,
             }
         }
-        let mut weights: Vec<(u32, f32)> = Vec::with_capacity(q.len());
+        ids.sort_unstable();
+        let mut weights: Vec<(u32, f32)> = Vec::with_capacity(ids.len());
         let mut norm = 0.0f32;
-        for (id, tf) in q {
-            if let Some(id) = id {
-                let w = self.idf[id as usize] * (1.0 + tf.ln());
-                norm += w * w;
-                weights.push((id, w));
-            }
+        for run in ids.chunk_by(|a, b| a == b) {
+            let id = run[0];
+            let w = self.idf[id as usize] * (1.0 + (run.len() as f32).ln());
+            norm += w * w;
+            weights.push((id, w));
         }
         if unknown > 0.0 {
             norm += (self.idf_unknown * (1.0 + unknown.ln())).powi(2);
@@ -129,9 +134,17 @@ impl GramIndex {
     }
 }
 
-fn char_grams(text: &str) -> Vec<String> {
-    let chars: Vec<char> = format!("  {text}  ").chars().collect();
-    chars.windows(3).map(|w| w.iter().collect()).collect()
+/// The character 3-grams of `  text  `, each packed into a u64 (three 21-bit code points), so
+/// no gram is ever allocated.
+fn char_grams(text: &str) -> impl Iterator<Item = u64> + '_ {
+    let padded = [' ', ' '].into_iter().chain(text.chars()).chain([' ', ' ']);
+    padded
+        .scan((0u64, 0usize), |(acc, n), c| {
+            *acc = ((*acc << 21) | u64::from(c)) & ((1u64 << 63) - 1);
+            *n += 1;
+            Some((*n >= 3).then_some(*acc))
+        })
+        .flatten()
 }
 
 /// The folded content words of a text, space-joined: the input of the n-gram field.
@@ -284,7 +297,8 @@ impl LangIndex {
             }
         }
         let mut cos = vec![0.0f32; ndocs];
-        self.grams.cosine(&content_words(self.lang, question), &mut cos);
+        self.grams
+            .cosine(&content_words(self.lang, question), &mut cos);
         // Two views of relevance, equally weighted: whole-word BM25F (scaled by the query's
         // idf mass so it is comparable across questions) and the character n-gram cosine.
         let z = total.max(1e-6);
@@ -303,7 +317,11 @@ impl LangIndex {
         let confidence = match hits.first() {
             None => 0.0,
             Some(top) => {
-                let coverage = if total > 0.0 { matched[top.topic] / total } else { 0.0 };
+                let coverage = if total > 0.0 {
+                    matched[top.topic] / total
+                } else {
+                    0.0
+                };
                 let similarity = (cos[top.topic] * 1.6).min(1.0);
                 let second = hits.get(1).map_or(0.0, |h| h.score);
                 let dominance = (top.score - second) / top.score;
@@ -323,7 +341,8 @@ impl LangIndex {
             }
             // The words to match this token as: itself when the content knows it, else a
             // typo-corrected word, the parts of a compound, or a known prefix.
-            let known = self.terms.contains_key(&an.stem(&tok)) || self.surface.contains_key(&folded);
+            let known =
+                self.terms.contains_key(&an.stem(&tok)) || self.surface.contains_key(&folded);
             let (words, factor): (Vec<&str>, f32) = if known {
                 (vec![tok.as_str()], 1.0)
             } else if let Some(w) = self.correct_typo(&folded) {
@@ -370,7 +389,11 @@ impl LangIndex {
                 .into_iter()
                 .flatten()
                 .map(String::as_str)
-                .chain(self.surface.get_key_value(probe.as_str()).map(|(k, _)| k.as_str()));
+                .chain(
+                    self.surface
+                        .get_key_value(probe.as_str())
+                        .map(|(k, _)| k.as_str()),
+                );
             for cand in candidates {
                 let d = edit_distance(word, cand);
                 if d <= max && best.is_none_or(|(bd, bw)| (d, cand) < (bd, bw)) {
@@ -389,7 +412,9 @@ impl LangIndex {
         }
         for cut in (4..=chars.len() - 3).rev() {
             let head: String = chars[..cut].iter().collect();
-            let Some(a) = self.surface.get(&head) else { continue };
+            let Some(a) = self.surface.get(&head) else {
+                continue;
+            };
             let tail: String = chars[cut..].iter().collect();
             let tail_trim = tail.strip_prefix('s').unwrap_or(&tail);
             for t in [tail.as_str(), tail_trim] {

@@ -124,7 +124,12 @@ impl KnowledgeBase {
     }
 
     /// [`KnowledgeBase::ask`] with a configured threshold.
-    pub fn ask_with_threshold(&self, text: &str, session_lang: Option<Lang>, threshold: f32) -> Decision {
+    pub fn ask_with_threshold(
+        &self,
+        text: &str,
+        session_lang: Option<Lang>,
+        threshold: f32,
+    ) -> Decision {
         let detected = self.detect_language(text);
         let m = match detected {
             Some(l) => self.rank(text, Some(l)),
@@ -140,10 +145,17 @@ impl KnowledgeBase {
                 best
             }
         };
-        let ids: Vec<String> = m.hits.iter().map(|h| self.topic(h.topic).id.clone()).collect();
+        let ids: Vec<String> = m
+            .hits
+            .iter()
+            .map(|h| self.topic(h.topic).id.clone())
+            .collect();
         let confident = m.confidence >= threshold && !ids.is_empty();
         let (topic, alternatives) = if confident {
-            (ids.first().cloned(), ids.iter().skip(1).take(3).cloned().collect())
+            (
+                ids.first().cloned(),
+                ids.iter().skip(1).take(3).cloned().collect(),
+            )
         } else {
             (None, ids.into_iter().take(3).collect())
         };

@@ -89,7 +89,16 @@ mod tests {
 
     #[test]
     fn leaves_general_numbers() {
-        for s in ["2–4 tuntia", "klo 10.30", "vuonna 2024", "470 €", "art. 6.1 e", "2016/679", "00100 Helsinki", "versio 4.17.1"] {
+        for s in [
+            "2–4 tuntia",
+            "klo 10.30",
+            "vuonna 2024",
+            "470 €",
+            "art. 6.1 e",
+            "2016/679",
+            "00100 Helsinki",
+            "versio 4.17.1",
+        ] {
             assert_eq!(r(s), s);
         }
     }

@@ -104,7 +104,9 @@ fn router(state: AppState) -> Router {
 
 async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
     let channels: Vec<_> = s.adapters.iter().map(|a| a.health()).collect();
-    let failed = channels.iter().any(|h| matches!(h.state, ChannelState::Failed(_) | ChannelState::Degraded(_)));
+    let failed = channels
+        .iter()
+        .any(|h| matches!(h.state, ChannelState::Failed(_) | ChannelState::Degraded(_)));
     let status = if failed { "degraded" } else { "ok" };
     Json(json!({ "status": status, "channels": channels }))
 }
@@ -112,23 +114,36 @@ async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
 async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         s.engine.metrics().render(),
     )
 }
 
 /// Runs kanava until `shutdown` fires: opens the store, loads knowledge, binds, serves.
 /// `on_listening` receives the bound address (port 0 picks a free one).
-pub async fn run(config: Config, mut shutdown: Shutdown, on_listening: impl FnOnce(SocketAddr)) -> Result<(), StartError> {
+pub async fn run(
+    config: Config,
+    mut shutdown: Shutdown,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), StartError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::Io {
-        what: format!("cannot create the data directory {}", config.data_dir.display()),
+        what: format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        ),
         source,
     })?;
     let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.data_dir)?);
     let engine = Arc::new(build_engine(&config, store.clone())?);
     let control = crate::control::listen(&config.data_dir, store.clone())
         .await
-        .map_err(|source| StartError::Io { what: "cannot open the control socket".into(), source })?;
+        .map_err(|source| StartError::Io {
+            what: "cannot open the control socket".into(),
+            source,
+        })?;
     let conversation: Arc<dyn Conversation> = engine.clone();
     let adapters = Arc::new(adapters(&config, conversation));
     let (trigger, _) = ShutdownTrigger::new();
@@ -146,8 +161,14 @@ pub async fn run(config: Config, mut shutdown: Shutdown, on_listening: impl FnOn
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartError::Io { what: format!("cannot listen on {}", config.listen), source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Io { what: "no local address".into(), source })?;
+        .map_err(|source| StartError::Io {
+            what: format!("cannot listen on {}", config.listen),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Io {
+        what: "no local address".into(),
+        source,
+    })?;
     info!(%addr, channels = adapters.len(), topics = engine.knowledge().topics().len(), "kanava is serving");
     on_listening(addr);
     let app = router(AppState { engine, adapters });
@@ -162,5 +183,8 @@ pub async fn run(config: Config, mut shutdown: Shutdown, on_listening: impl FnOn
     let _ = std::fs::remove_file(crate::control::socket_path(&config.data_dir));
     // Everything acknowledged was flushed already; this only hurries the rest.
     let _ = store.stats();
-    served.map_err(|source| StartError::Io { what: "HTTP server failed".into(), source })
+    served.map_err(|source| StartError::Io {
+        what: "HTTP server failed".into(),
+        source,
+    })
 }

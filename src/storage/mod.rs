@@ -9,7 +9,9 @@ mod sled_store;
 
 use futures::future::BoxFuture;
 
-pub use records::{ConversationKey, FeedbackRecord, RecordKey, Role, SessionState, Stats, TranscriptRecord};
+pub use records::{
+    ConversationKey, FeedbackRecord, RecordKey, Role, SessionState, Stats, TranscriptRecord,
+};
 pub use sled_store::SledStore;
 
 /// A storage failure. The engine answers with a "temporarily unavailable" notice and never with
@@ -57,16 +59,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> BoxFuture<'static, Result<(), StoreError>>;
 
     /// Stores feedback durably.
-    fn append_feedback(&self, record: FeedbackRecord) -> BoxFuture<'static, Result<(), StoreError>>;
+    fn append_feedback(&self, record: FeedbackRecord)
+        -> BoxFuture<'static, Result<(), StoreError>>;
 
     /// The last saved state of a conversation's session.
-    fn load_session(&self, conversation: &ConversationKey) -> Result<Option<SessionState>, StoreError>;
+    fn load_session(
+        &self,
+        conversation: &ConversationKey,
+    ) -> Result<Option<SessionState>, StoreError>;
 
     /// One transcript record by key.
     fn transcript_record(&self, key: &RecordKey) -> Result<Option<TranscriptRecord>, StoreError>;
 
     /// Every transcript record of one platform identity, oldest first.
-    fn transcript_of(&self, channel: &str, user: &str) -> Result<Vec<TranscriptRecord>, StoreError>;
+    fn transcript_of(&self, channel: &str, user: &str)
+        -> Result<Vec<TranscriptRecord>, StoreError>;
 
     /// Every transcript record, oldest first (administration and tests).
     fn transcript_all(&self) -> Result<Vec<TranscriptRecord>, StoreError>;

@@ -10,7 +10,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 use tokio::sync::oneshot;
 
-use super::records::{subject_key, ConversationKey, FeedbackRecord, RecordKey, SessionState, Stats, TranscriptRecord};
+use super::records::{
+    subject_key, ConversationKey, FeedbackRecord, RecordKey, SessionState, Stats, TranscriptRecord,
+};
 use super::{Store, StoreError};
 
 const TRANSCRIPT: &str = "transcript";
@@ -23,6 +25,9 @@ const TAG_TRANSCRIPT: u8 = b't';
 const TAG_FEEDBACK: u8 = b'f';
 
 type FlushWaiter = oneshot::Sender<Result<(), String>>;
+
+/// A record ready to insert: its key, its JSON, and its subject index key.
+type Prepared = (RecordKey, Vec<u8>, Vec<u8>);
 
 /// kanava's sled database.
 #[derive(Debug, Clone)]
@@ -38,7 +43,10 @@ pub struct SledStore {
 impl SledStore {
     /// Opens (creating if needed) the database in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let db = sled::Config::new().path(dir).open().map_err(|e| lock_error(e, dir))?;
+        let db = sled::Config::new()
+            .path(dir)
+            .open()
+            .map_err(|e| lock_error(e, dir))?;
         Self::from_db(db)
     }
 
@@ -102,7 +110,9 @@ fn group_commit(db: sled::Db, rx: mpsc::Receiver<FlushWaiter>) {
 
 fn lock_error(e: sled::Error, dir: &Path) -> StoreError {
     match &e {
-        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") => {
+        sled::Error::Io(io)
+            if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") =>
+        {
             StoreError::Locked {
                 dir: dir.display().to_string(),
             }
@@ -145,11 +155,15 @@ impl Store for SledStore {
         session: &SessionState,
         records: Vec<TranscriptRecord>,
     ) -> BoxFuture<'static, Result<Vec<RecordKey>, StoreError>> {
-        let prepared: Result<Vec<(RecordKey, Vec<u8>, Vec<u8>)>, StoreError> = records
+        let prepared: Result<Vec<Prepared>, StoreError> = records
             .iter()
             .map(|r| {
                 let key = self.next_key(r.at)?;
-                Ok((key, encode(r), subject_index_key(&r.channel, &r.user, TAG_TRANSCRIPT, key)))
+                Ok((
+                    key,
+                    encode(r),
+                    subject_index_key(&r.channel, &r.user, TAG_TRANSCRIPT, key),
+                ))
             })
             .collect();
         let session_key = conversation.to_bytes();
@@ -180,7 +194,9 @@ impl Store for SledStore {
         conversation: &ConversationKey,
         session: &SessionState,
     ) -> BoxFuture<'static, Result<(), StoreError>> {
-        let r = self.sessions.insert(conversation.to_bytes(), encode(session));
+        let r = self
+            .sessions
+            .insert(conversation.to_bytes(), encode(session));
         let durable = self.durable();
         Box::pin(async move {
             r?;
@@ -188,7 +204,10 @@ impl Store for SledStore {
         })
     }
 
-    fn append_feedback(&self, record: FeedbackRecord) -> BoxFuture<'static, Result<(), StoreError>> {
+    fn append_feedback(
+        &self,
+        record: FeedbackRecord,
+    ) -> BoxFuture<'static, Result<(), StoreError>> {
         let result = self.next_key(record.at).and_then(|key| {
             let index = subject_index_key(&record.channel, &record.user, TAG_FEEDBACK, key);
             let value = encode(&record);
@@ -207,7 +226,10 @@ impl Store for SledStore {
         })
     }
 
-    fn load_session(&self, conversation: &ConversationKey) -> Result<Option<SessionState>, StoreError> {
+    fn load_session(
+        &self,
+        conversation: &ConversationKey,
+    ) -> Result<Option<SessionState>, StoreError> {
         self.sessions
             .get(conversation.to_bytes())?
             .map(|v| decode(SESSIONS, &v))
@@ -221,7 +243,11 @@ impl Store for SledStore {
             .transpose()
     }
 
-    fn transcript_of(&self, channel: &str, user: &str) -> Result<Vec<TranscriptRecord>, StoreError> {
+    fn transcript_of(
+        &self,
+        channel: &str,
+        user: &str,
+    ) -> Result<Vec<TranscriptRecord>, StoreError> {
         let mut prefix = subject_key(channel, user).to_vec();
         prefix.push(TAG_TRANSCRIPT);
         let mut out = Vec::new();

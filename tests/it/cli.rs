@@ -19,18 +19,39 @@ fn ask_prints_one_json_line_per_question_from_stdin() {
     stdin.write_all(b"Enter Finland ei toimi\nhur l\xc3\xa4nge tar behandlingen\n\xff\xfe not utf8\nwhat is the capital of australia\n").expect("write");
     drop(stdin);
     let out = child.wait_with_output().expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect();
     assert_eq!(lines.len(), 3, "the invalid line is skipped with a message");
-    assert_eq!((lines[0]["lang"].as_str(), lines[0]["topic"].as_str(), lines[0]["verdict"].as_str()), (Some("fi"), Some("enter-finland-outage"), Some("answered")));
-    assert_eq!((lines[1]["lang"].as_str(), lines[1]["topic"].as_str()), (Some("sv"), Some("processing-time")));
-    assert_eq!((lines[2]["topic"].as_str(), lines[2]["verdict"].as_str()), (None, Some("fallback")));
+    assert_eq!(
+        (
+            lines[0]["lang"].as_str(),
+            lines[0]["topic"].as_str(),
+            lines[0]["verdict"].as_str()
+        ),
+        (Some("fi"), Some("enter-finland-outage"), Some("answered"))
+    );
+    assert_eq!(
+        (lines[1]["lang"].as_str(), lines[1]["topic"].as_str()),
+        (Some("sv"), Some("processing-time"))
+    );
+    assert_eq!(
+        (lines[2]["topic"].as_str(), lines[2]["verdict"].as_str()),
+        (None, Some("fallback"))
+    );
     let c = lines[0]["confidence"].as_f64().expect("confidence");
     assert!((0.0..=1.0).contains(&c));
-    let first = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().to_string();
+    let first = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     assert!(first.starts_with("{\"lang\":\"fi\",\"topic\":"), "{first}");
 }
 
@@ -43,14 +64,33 @@ fn knowledge_check_names_file_line_and_problem() {
     }
     let broken = dir.path().join("languages.txt");
     let src = std::fs::read_to_string(&broken).expect("read");
-    std::fs::write(&broken, src.replace("related: human-advisor", "related: human-advisr")).expect("write");
-    let out = Command::new(kanava_bin()).args(["knowledge", "check"]).arg(dir.path()).output().expect("run");
+    std::fs::write(
+        &broken,
+        src.replace("related: human-advisor", "related: human-advisr"),
+    )
+    .expect("write");
+    let out = Command::new(kanava_bin())
+        .args(["knowledge", "check"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("languages.txt:2: related topic \"human-advisr\" does not exist"), "{stdout}");
+    assert!(
+        stdout.contains("languages.txt:2: related topic \"human-advisr\" does not exist"),
+        "{stdout}"
+    );
 
-    let ok = Command::new(kanava_bin()).args(["knowledge", "check"]).arg(repo().join("knowledge")).output().expect("run");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
+    let ok = Command::new(kanava_bin())
+        .args(["knowledge", "check"])
+        .arg(repo().join("knowledge"))
+        .output()
+        .expect("run");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
 }
 
 #[test]
@@ -58,8 +98,18 @@ fn bad_config_names_the_key_and_exits_non_zero() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = dir.path().join("k.toml");
     std::fs::write(&cfg, "[conversation]\nsession_idle_minutes = 0\n").expect("write");
-    let out = Command::new(kanava_bin()).arg("--config").arg(&cfg).args(["ask", "hi"]).output().expect("run");
+    let out = Command::new(kanava_bin())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["ask", "hi"])
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("config key `conversation.session_idle_minutes`: 0 is outside 1..=1440 minutes"), "{err}");
+    assert!(
+        err.contains(
+            "config key `conversation.session_idle_minutes`: 0 is outside 1..=1440 minutes"
+        ),
+        "{err}"
+    );
 }

@@ -1,4 +1,5 @@
 //! kanava's integration tests: one binary, one module per area.
+#![allow(clippy::unwrap_used)]
 
 mod browser;
 mod cli;

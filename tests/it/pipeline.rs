@@ -9,7 +9,10 @@ use kanava::guard::OpenGuard;
 use kanava::metrics::Metrics;
 use kanava::policy::AllGeneral;
 use kanava::redact::BaselineRedactor;
-use kanava::storage::{ConversationKey, FeedbackRecord, RecordKey, SessionState, SledStore, Stats, Store, StoreError, TranscriptRecord};
+use kanava::storage::{
+    ConversationKey, FeedbackRecord, RecordKey, SessionState, SledStore, Stats, Store, StoreError,
+    TranscriptRecord,
+};
 use kanava_adapter::{ChannelId, ChatId, Event, Inbound, Lang, OutboundKind, UserIdentity};
 
 fn engine_with(store: Arc<dyn Store>, clock: Arc<ManualClock>) -> Engine {
@@ -45,13 +48,22 @@ async fn language_choice_holds_for_the_session_and_a_new_session_starts_after_id
     let clock = Arc::new(ManualClock::new(1_700_000_000_000_000));
     let e = engine_with(store.clone(), clock.clone());
 
-    let t = e.turn(text("c1", "Miten voin seurata hakemukseni käsittelyä?")).await;
+    let t = e
+        .turn(text("c1", "Miten voin seurata hakemukseni käsittelyä?"))
+        .await;
     assert_eq!(t.replies[0].lang, Lang::Fi);
     let t = e.turn(text("c1", "How can I follow my application?")).await;
-    assert_eq!(t.replies[0].lang, Lang::En, "detected per message when not chosen");
+    assert_eq!(
+        t.replies[0].lang,
+        Lang::En,
+        "detected per message when not chosen"
+    );
 
     let t = e.turn(text("c1", "/språk sv")).await;
-    assert_eq!((t.replies[0].kind, t.replies[0].lang), (OutboundKind::Acknowledgement, Lang::Sv));
+    assert_eq!(
+        (t.replies[0].kind, t.replies[0].lang),
+        (OutboundKind::Acknowledgement, Lang::Sv)
+    );
     let t = e.turn(text("c1", "How can I follow my application?")).await;
     assert_eq!(t.replies[0].lang, Lang::Sv, "a chosen language holds");
     assert_eq!(t.replies[0].topic.as_deref(), Some("follow-application"));
@@ -63,7 +75,11 @@ async fn language_choice_holds_for_the_session_and_a_new_session_starts_after_id
     clock.advance(31 * MINUTE);
     e.turn(text("c1", "Kuinka kauan käsittely kestää?")).await;
     let all = store.transcript_all().expect("records");
-    assert_ne!(all.last().expect("record").session, first_session, "idle timeout starts a new session");
+    assert_ne!(
+        all.last().expect("record").session,
+        first_session,
+        "idle timeout starts a new session"
+    );
 }
 
 #[tokio::test]
@@ -93,11 +109,32 @@ async fn fallback_offers_at_most_three_topics() {
 async fn chosen_topics_and_feedback_are_stored() {
     let store = Arc::new(SledStore::temporary().expect("db"));
     let e = engine_with(store.clone(), Arc::new(ManualClock::new(1)));
-    let t = e.turn(msg("c4", Event::ChooseTopic("data-rights".into()))).await;
+    let t = e
+        .turn(msg("c4", Event::ChooseTopic("data-rights".into())))
+        .await;
     let id = t.replies[0].feedback.clone().expect("answers can be rated");
-    let other = e.turn(msg("someone-else", Event::Feedback { reply: id.clone(), helpful: false })).await;
-    assert_eq!(other.outcome, "feedback_rejected", "cannot rate another conversation's answer");
-    let ok = e.turn(msg("c4", Event::Feedback { reply: id, helpful: true })).await;
+    let other = e
+        .turn(msg(
+            "someone-else",
+            Event::Feedback {
+                reply: id.clone(),
+                helpful: false,
+            },
+        ))
+        .await;
+    assert_eq!(
+        other.outcome, "feedback_rejected",
+        "cannot rate another conversation's answer"
+    );
+    let ok = e
+        .turn(msg(
+            "c4",
+            Event::Feedback {
+                reply: id,
+                helpful: true,
+            },
+        ))
+        .await;
     assert_eq!(ok.outcome, "feedback");
     assert_eq!(store.stats().expect("stats").feedback, 1);
     assert_eq!(store.transcript_of("test", "c4").expect("export").len(), 2);
@@ -108,10 +145,19 @@ async fn chosen_topics_and_feedback_are_stored() {
 struct BrokenStore;
 
 impl Store for BrokenStore {
-    fn append_turn(&self, _: &ConversationKey, _: &SessionState, _: Vec<TranscriptRecord>) -> BoxFuture<'static, Result<Vec<RecordKey>, StoreError>> {
+    fn append_turn(
+        &self,
+        _: &ConversationKey,
+        _: &SessionState,
+        _: Vec<TranscriptRecord>,
+    ) -> BoxFuture<'static, Result<Vec<RecordKey>, StoreError>> {
         Box::pin(async { Err(StoreError::Closed) })
     }
-    fn save_session(&self, _: &ConversationKey, _: &SessionState) -> BoxFuture<'static, Result<(), StoreError>> {
+    fn save_session(
+        &self,
+        _: &ConversationKey,
+        _: &SessionState,
+    ) -> BoxFuture<'static, Result<(), StoreError>> {
         Box::pin(async { Err(StoreError::Closed) })
     }
     fn append_feedback(&self, _: FeedbackRecord) -> BoxFuture<'static, Result<(), StoreError>> {

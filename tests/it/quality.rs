@@ -19,7 +19,8 @@ fn cases(src: &str) -> Vec<Case> {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
             let mut cols = l.split('\t');
-            let (Some(lang), Some(topic), Some(question)) = (cols.next(), cols.next(), cols.next()) else {
+            let (Some(lang), Some(topic), Some(question)) = (cols.next(), cols.next(), cols.next())
+            else {
                 panic!("malformed held-out line: {l:?}");
             };
             Case {
@@ -71,7 +72,10 @@ impl NgramBaseline {
             }
         }
         let n = raw.len() as f32;
-        let idf: HashMap<String, f32> = df.into_iter().map(|(k, d)| (k, (n / d).ln() + 1.0)).collect();
+        let idf: HashMap<String, f32> = df
+            .into_iter()
+            .map(|(k, d)| (k, (n / d).ln() + 1.0))
+            .collect();
         let docs = raw
             .into_iter()
             .map(|(id, g)| (id, weigh(g, &idf)))
@@ -104,7 +108,9 @@ fn weigh(g: HashMap<String, f32>, idf: &HashMap<String, f32>) -> HashMap<String,
 }
 
 fn cosine(a: &HashMap<String, f32>, b: &HashMap<String, f32>) -> f32 {
-    a.iter().map(|(k, x)| x * b.get(k).copied().unwrap_or(0.0)).sum()
+    a.iter()
+        .map(|(k, x)| x * b.get(k).copied().unwrap_or(0.0))
+        .sum()
 }
 
 /// Accuracy per language on a question set, kanava and baseline; misses listed when `show`.
@@ -138,7 +144,9 @@ fn measure(src: &str, show_misses: bool) -> Vec<(Lang, usize, f64, f64)> {
             }
         }
         let n = mine.len() as f64;
-        println!("{lang}: {fallbacks} of the misses are fallbacks (below the confidence threshold)");
+        println!(
+            "{lang}: {fallbacks} of the misses are fallbacks (below the confidence threshold)"
+        );
         table.push((lang, mine.len(), ours as f64 / n, base as f64 / n));
     }
     if show_misses {
@@ -167,7 +175,10 @@ fn heldout_top1_accuracy_per_language() {
     // The target is 0.95 in every language; it is not met yet (see README). This floor guards
     // against regressions from the measured level.
     for (lang, _, ours, _) in &table {
-        assert!(*ours >= 0.75, "{lang}: held-out top-1 accuracy {ours:.3} regressed below 0.75");
+        assert!(
+            *ours >= 0.75,
+            "{lang}: held-out top-1 accuracy {ours:.3} regressed below 0.75"
+        );
     }
 }
 
@@ -176,6 +187,9 @@ fn dev_top1_accuracy_per_language() {
     let table = measure(include_str!("../data/dev.tsv"), true);
     print_table("dev set", &table);
     for (lang, _, ours, _) in &table {
-        assert!(*ours >= 0.9, "{lang}: dev top-1 accuracy {ours:.3} fell below 0.9");
+        assert!(
+            *ours >= 0.9,
+            "{lang}: dev top-1 accuracy {ours:.3} fell below 0.9"
+        );
     }
 }

@@ -6,7 +6,8 @@ use kanava::knowledge::KnowledgeBase;
 use kanava_adapter::Lang;
 
 pub fn kb() -> KnowledgeBase {
-    KnowledgeBase::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")).expect("valid knowledge")
+    KnowledgeBase::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"))
+        .expect("valid knowledge")
 }
 
 /// Off-topic messages: kanava must say it is unsure rather than answer with a wrong topic.
@@ -28,7 +29,11 @@ fn off_topic_questions_fall_back() {
     let kb = kb();
     for q in OFF_TOPIC {
         let d = kb.ask(q, None);
-        assert_eq!(d.topic, None, "{q:?} was answered with {:?} at {:.2}", d.topic, d.confidence);
+        assert_eq!(
+            d.topic, None,
+            "{q:?} was answered with {:?} at {:.2}",
+            d.topic, d.confidence
+        );
         assert!(d.alternatives.len() <= 3);
     }
 }
@@ -39,26 +44,52 @@ fn inflected_finnish_and_typos_find_their_topic() {
     for (q, topic) in [
         ("hakemukseni jonosija", "queue-position"),
         ("hakemukseni tilan seuraaminen", "follow-application"),
-        ("kuinka kauan hakemusten käsittelyssä kestää", "processing-time"),
-        ("enter finlandiin ei pääse kirjautumaan", "enter-finland-outage"),
+        (
+            "kuinka kauan hakemusten käsittelyssä kestää",
+            "processing-time",
+        ),
+        (
+            "enter finlandiin ei pääse kirjautumaan",
+            "enter-finland-outage",
+        ),
         ("käsittelyajta", "processing-time"),
-        ("hur länge tar behandlingen av ansökningar", "processing-time"),
-        ("jag kan inte logga in på enter finland", "enter-finland-outage"),
+        (
+            "hur länge tar behandlingen av ansökningar",
+            "processing-time",
+        ),
+        (
+            "jag kan inte logga in på enter finland",
+            "enter-finland-outage",
+        ),
         ("how long does procesing take", "processing-time"),
         ("enter finlnad is down", "enter-finland-outage"),
         ("queue positon", "queue-position"),
     ] {
         let d = kb.ask(q, None);
-        assert_eq!(d.topic.as_deref(), Some(topic), "{q:?} ({:.2})", d.confidence);
+        assert_eq!(
+            d.topic.as_deref(),
+            Some(topic),
+            "{q:?} ({:.2})",
+            d.confidence
+        );
     }
 }
 
 #[test]
 fn language_is_detected_per_message() {
     let kb = kb();
-    assert_eq!(kb.detect_language("Miten voin seurata hakemukseni käsittelyä?"), Some(Lang::Fi));
-    assert_eq!(kb.detect_language("Hur kan jag följa min ansökan?"), Some(Lang::Sv));
-    assert_eq!(kb.detect_language("How can I follow my application?"), Some(Lang::En));
+    assert_eq!(
+        kb.detect_language("Miten voin seurata hakemukseni käsittelyä?"),
+        Some(Lang::Fi)
+    );
+    assert_eq!(
+        kb.detect_language("Hur kan jag följa min ansökan?"),
+        Some(Lang::Sv)
+    );
+    assert_eq!(
+        kb.detect_language("How can I follow my application?"),
+        Some(Lang::En)
+    );
     assert_eq!(kb.detect_language("Enter Finland"), None);
 }
 
@@ -79,18 +110,28 @@ fn every_example_question_finds_its_own_topic() {
         }
     }
     // Example questions are the training data: nearly all must come back to their topic.
-    assert!(wrong.len() * 50 <= total, "{} of {total}: {wrong:#?}", wrong.len());
+    assert!(
+        wrong.len() * 50 <= total,
+        "{} of {total}: {wrong:#?}",
+        wrong.len()
+    );
 }
 
 #[test]
 #[ignore = "calibration aid: prints confidence distributions"]
 fn print_calibration() {
     let kb = kb();
-    let mut off: Vec<(f32, &str)> = OFF_TOPIC.iter().map(|q| (kb.ask(q, None).confidence, *q)).collect();
+    let mut off: Vec<(f32, &str)> = OFF_TOPIC
+        .iter()
+        .map(|q| (kb.ask(q, None).confidence, *q))
+        .collect();
     off.sort_by(|a, b| a.0.total_cmp(&b.0));
     println!("off-topic confidences: {off:?}");
     let mut right = Vec::new();
-    for line in include_str!("../data/dev.tsv").lines().filter(|l| !l.starts_with('#')) {
+    for line in include_str!("../data/dev.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+    {
         let cols: Vec<&str> = line.split('\t').collect();
         let r = kb.rank(cols[2], None);
         if r.hits.first().map(|h| kb.topic(h.topic).id.as_str()) == Some(cols[1]) {
@@ -98,5 +139,8 @@ fn print_calibration() {
         }
     }
     right.sort_by(f32::total_cmp);
-    println!("dev correct-top confidences (lowest 15): {:?}", &right[..15.min(right.len())]);
+    println!(
+        "dev correct-top confidences (lowest 15): {:?}",
+        &right[..15.min(right.len())]
+    );
 }

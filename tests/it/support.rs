@@ -41,11 +41,18 @@ impl Server {
         let mut child = cmd.spawn().expect("spawn kanava serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read listening line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read listening line");
         let addr = line
             .trim()
             .strip_prefix("kanava listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}; stderr: {:?}", std::fs::read_to_string(&stderr)))
+            .unwrap_or_else(|| {
+                panic!(
+                    "unexpected first line {line:?}; stderr: {:?}",
+                    std::fs::read_to_string(&stderr)
+                )
+            })
             .to_string();
         Server { child, addr }
     }
@@ -56,7 +63,10 @@ impl Server {
 
     pub fn stop(mut self) -> std::process::ExitStatus {
         // SIGTERM for a graceful shutdown.
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let status = self.child.wait().expect("wait");
         std::mem::forget(self);
         status
@@ -70,15 +80,20 @@ impl Drop for Server {
     }
 }
 
-pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub async fn connect(url: &str) -> Ws {
-    let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connect");
+    let (ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("websocket connect");
     ws
 }
 
 pub async fn send(ws: &mut Ws, v: Value) {
-    ws.send(Message::Text(v.to_string().into())).await.expect("send");
+    ws.send(Message::Text(v.to_string().into()))
+        .await
+        .expect("send");
 }
 
 /// The next JSON frame (fails the test after 10 s).

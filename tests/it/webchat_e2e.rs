@@ -17,36 +17,89 @@ async fn asks_in_three_languages_and_the_transcript_is_stored() {
     let mut ws = connect(&server.ws_url()).await;
     hello(&mut ws, "fi").await;
 
-    let fi = ask(&mut ws, "En pääse kirjautumaan Enter Finlandiin, mitä teen?").await;
-    assert_eq!((fi["topic"].as_str(), fi["lang"].as_str()), (Some("enter-finland-outage"), Some("fi")), "{fi}");
+    let fi = ask(
+        &mut ws,
+        "En pääse kirjautumaan Enter Finlandiin, mitä teen?",
+    )
+    .await;
+    assert_eq!(
+        (fi["topic"].as_str(), fi["lang"].as_str()),
+        (Some("enter-finland-outage"), Some("fi")),
+        "{fi}"
+    );
     let sv = ask(&mut ws, "Hur länge tar behandlingen av min ansökan?").await;
-    assert_eq!((sv["topic"].as_str(), sv["lang"].as_str()), (Some("processing-time"), Some("sv")), "{sv}");
+    assert_eq!(
+        (sv["topic"].as_str(), sv["lang"].as_str()),
+        (Some("processing-time"), Some("sv")),
+        "{sv}"
+    );
     let en = ask(&mut ws, "Why can't I see my queue position anymore?").await;
-    assert_eq!((en["topic"].as_str(), en["lang"].as_str()), (Some("queue-position"), Some("en")), "{en}");
-    assert!(en["html"].as_str().is_some_and(|h| h.contains("<a href=\"https://enterfinland.fi\">")), "{en}");
-    assert!(!en["suggestions"].as_array().expect("suggestions").is_empty());
+    assert_eq!(
+        (en["topic"].as_str(), en["lang"].as_str()),
+        (Some("queue-position"), Some("en")),
+        "{en}"
+    );
+    assert!(
+        en["html"]
+            .as_str()
+            .is_some_and(|h| h.contains("<a href=\"https://enterfinland.fi\">")),
+        "{en}"
+    );
+    assert!(!en["suggestions"]
+        .as_array()
+        .expect("suggestions")
+        .is_empty());
 
     // Language switch holds even for a message in another language.
     send(&mut ws, json!({"type": "language", "lang": "sv"})).await;
     assert_eq!(next(&mut ws).await["lang"], "sv");
     let switched = ask(&mut ws, "Is this chat stored?").await;
-    assert_eq!((switched["topic"].as_str(), switched["lang"].as_str()), (Some("chat-privacy"), Some("sv")), "{switched}");
+    assert_eq!(
+        (switched["topic"].as_str(), switched["lang"].as_str()),
+        (Some("chat-privacy"), Some("sv")),
+        "{switched}"
+    );
 
     // Personal data in a question never reaches storage.
-    let pii = ask(&mut ws, "Hakemukseni 12345678 ja henkilötunnus 131052-308T, milloin päätös?").await;
+    let pii = ask(
+        &mut ws,
+        "Hakemukseni 12345678 ja henkilötunnus 131052-308T, milloin päätös?",
+    )
+    .await;
     assert_eq!(pii["type"], "reply");
 
     // Feedback on an answer is stored; a forged id is refused.
     let reply_id = en["feedback"].as_str().expect("feedback id").to_string();
-    send(&mut ws, json!({"type": "feedback", "reply": reply_id, "helpful": true})).await;
+    send(
+        &mut ws,
+        json!({"type": "feedback", "reply": reply_id, "helpful": true}),
+    )
+    .await;
     assert_eq!(next(&mut ws).await["kind"], "acknowledgement");
-    send(&mut ws, json!({"type": "feedback", "reply": "00".repeat(16), "helpful": false})).await;
+    send(
+        &mut ws,
+        json!({"type": "feedback", "reply": "00".repeat(16), "helpful": false}),
+    )
+    .await;
     let refused = next(&mut ws).await;
-    assert!(refused["text"].as_str().is_some_and(|t| t.contains("Responsen kunde inte sparas")), "{refused}");
+    assert!(
+        refused["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Responsen kunde inte sparas")),
+        "{refused}"
+    );
 
     // While the server runs, data commands go through its control socket.
-    let out = Command::new(support::kanava_bin()).args(["stats", "--data"]).arg(&data).output().expect("stats");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(support::kanava_bin())
+        .args(["stats", "--data"])
+        .arg(&data)
+        .output()
+        .expect("stats");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats JSON");
     assert_eq!(stats["transcript"], 10, "{stats}");
     assert_eq!(stats["feedback"], 1, "{stats}");
@@ -57,19 +110,35 @@ async fn asks_in_three_languages_and_the_transcript_is_stored() {
     let store = SledStore::open(&data).expect("store free after shutdown");
     let all = store.transcript_all().expect("transcript");
     assert_eq!(all.len(), 10);
-    let user_lines: Vec<&str> = all.iter().filter(|r| r.role == Role::User).map(|r| r.text.as_str()).collect();
+    let user_lines: Vec<&str> = all
+        .iter()
+        .filter(|r| r.role == Role::User)
+        .map(|r| r.text.as_str())
+        .collect();
     assert!(user_lines.contains(&"Hur länge tar behandlingen av min ansökan?"));
-    let pii_line = user_lines.iter().find(|t| t.contains("Hakemukseni")).expect("pii question stored redacted");
-    assert_eq!(*pii_line, "Hakemukseni [NUMBER] ja henkilötunnus [HETU], milloin päätös?");
+    let pii_line = user_lines
+        .iter()
+        .find(|t| t.contains("Hakemukseni"))
+        .expect("pii question stored redacted");
+    assert_eq!(
+        *pii_line,
+        "Hakemukseni [NUMBER] ja henkilötunnus [HETU], milloin päätös?"
+    );
     let raw = std::fs::read_dir(&data)
         .expect("data dir")
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_file())
         .map(|e| std::fs::read(e.path()).unwrap_or_default())
-        .any(|bytes| bytes.windows(11).any(|w| w == b"131052-308T") || bytes.windows(8).any(|w| w == b"12345678"));
+        .any(|bytes| {
+            bytes.windows(11).any(|w| w == b"131052-308T")
+                || bytes.windows(8).any(|w| w == b"12345678")
+        });
     assert!(!raw, "raw personal data found in the data directory files");
     let log = std::fs::read_to_string(data.with_extension("stderr.log")).expect("log");
-    assert!(!log.contains("131052-308T") && !log.contains("Hur länge"), "user text reached the log");
+    assert!(
+        !log.contains("131052-308T") && !log.contains("Hur länge"),
+        "user text reached the log"
+    );
 }
 
 #[tokio::test]
@@ -81,17 +150,32 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
 
     send(&mut ws, json!({"type": "message", "text": "   "})).await;
     assert_eq!(next(&mut ws).await["code"], "empty");
-    send(&mut ws, json!({"type": "message", "text": "a".repeat(4097)})).await;
+    send(
+        &mut ws,
+        json!({"type": "message", "text": "a".repeat(4097)}),
+    )
+    .await;
     assert_eq!(next(&mut ws).await["code"], "too_large");
     use futures::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
-    ws.send(Message::Text("{\"type\": \"message\", \"text\": ".into())).await.expect("send");
+    ws.send(Message::Text("{\"type\": \"message\", \"text\": ".into()))
+        .await
+        .expect("send");
     let e = next(&mut ws).await;
     assert_eq!(e["code"], "malformed", "{e}");
-    ws.send(Message::Text("{\"type\": \"message\", \"txt\": \"x\"}".into())).await.expect("send");
+    ws.send(Message::Text(
+        "{\"type\": \"message\", \"txt\": \"x\"}".into(),
+    ))
+    .await
+    .expect("send");
     let e = next(&mut ws).await;
-    assert!(e["message"].as_str().is_some_and(|m| m.contains("text")), "names the field: {e}");
-    ws.send(Message::Binary(vec![0xff, 0xfe].into())).await.expect("send");
+    assert!(
+        e["message"].as_str().is_some_and(|m| m.contains("text")),
+        "names the field: {e}"
+    );
+    ws.send(Message::Binary(vec![0xff, 0xfe].into()))
+        .await
+        .expect("send");
     assert_eq!(next(&mut ws).await["code"], "binary");
     // Still answering on the same socket.
     let ok = ask(&mut ws, "How long does processing take?").await;
@@ -101,14 +185,22 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
     let mut flood = connect(&server.ws_url()).await;
     hello(&mut flood, "en").await;
     for _ in 0..200 {
-        if flood.send(Message::Text("{\"type\":\"message\",\"text\":\"hi\"}".into())).await.is_err() {
+        if flood
+            .send(Message::Text(
+                "{\"type\":\"message\",\"text\":\"hi\"}".into(),
+            ))
+            .await
+            .is_err()
+        {
             break;
         }
     }
     let mut limited = 0;
     let mut closed = false;
     use futures::StreamExt;
-    while let Ok(Some(msg)) = tokio::time::timeout(std::time::Duration::from_secs(10), flood.next()).await {
+    while let Ok(Some(msg)) =
+        tokio::time::timeout(std::time::Duration::from_secs(10), flood.next()).await
+    {
         match msg {
             Ok(Message::Text(t)) if t.contains("rate_limited") => limited += 1,
             Ok(Message::Close(Some(f))) => {
@@ -131,18 +223,37 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
     assert_eq!(ok["topic"], "enter-finland-outage");
 
     // A page from a foreign origin is refused on the upgrade.
-    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(server.ws_url()).expect("request");
-    req.headers_mut().insert("origin", "https://evil.example".parse().expect("header"));
-    assert!(tokio_tungstenite::connect_async(req).await.is_err(), "foreign origin must be refused");
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        server.ws_url(),
+    )
+    .expect("request");
+    req.headers_mut()
+        .insert("origin", "https://evil.example".parse().expect("header"));
+    assert!(
+        tokio_tungstenite::connect_async(req).await.is_err(),
+        "foreign origin must be refused"
+    );
 }
 
 #[tokio::test]
 async fn configured_origin_may_embed_the_chat() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(&dir.path().join("data"), &[("KANAVA_WEBCHAT_ALLOWED_ORIGINS", "[\"https://www.example.fi\"]")]);
-    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(server.ws_url()).expect("request");
-    req.headers_mut().insert("origin", "https://www.example.fi".parse().expect("header"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("allowed origin connects");
+    let server = Server::start(
+        &dir.path().join("data"),
+        &[(
+            "KANAVA_WEBCHAT_ALLOWED_ORIGINS",
+            "[\"https://www.example.fi\"]",
+        )],
+    );
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        server.ws_url(),
+    )
+    .expect("request");
+    req.headers_mut()
+        .insert("origin", "https://www.example.fi".parse().expect("header"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("allowed origin connects");
     hello(&mut ws, "sv").await;
 }
 

@@ -163,7 +163,10 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// The adapter's long-running task. The default waits for shutdown (for adapters that only
     /// serve routes).
-    fn run(self: Arc<Self>, mut shutdown: Shutdown) -> BoxFuture<'static, Result<(), AdapterError>> {
+    fn run(
+        self: Arc<Self>,
+        mut shutdown: Shutdown,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
         Box::pin(async move {
             shutdown.wait().await;
             Ok(())

@@ -12,7 +12,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use kanava_adapter::{Adapter, Capabilities, ChannelId, ChannelState, Conversation, Health, HealthCell};
+use kanava_adapter::{
+    Adapter, Capabilities, ChannelId, ChannelState, Conversation, Health, HealthCell,
+};
 
 pub use protocol::{ClientFrame, ServerFrame};
 
@@ -42,13 +44,19 @@ struct Inner {
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebChat").field("channel", &self.channel).finish()
+        f.debug_struct("WebChat")
+            .field("channel", &self.channel)
+            .finish()
     }
 }
 
 impl WebChat {
     /// A web chat channel named `channel` talking to `conversation`.
-    pub fn new(channel: ChannelId, conversation: Arc<dyn Conversation>, config: WebChatConfig) -> Self {
+    pub fn new(
+        channel: ChannelId,
+        conversation: Arc<dyn Conversation>,
+        config: WebChatConfig,
+    ) -> Self {
         let health = HealthCell::default();
         health.set(ChannelState::Running);
         Self {
@@ -79,9 +87,33 @@ impl Adapter for WebChat {
         Some(
             Router::new()
                 .route("/", get(page))
-                .route("/chat.js", get(|| asset("text/javascript; charset=utf-8", include_str!("../assets/chat.js"))))
-                .route("/chat.css", get(|| asset("text/css; charset=utf-8", include_str!("../assets/chat.css"))))
-                .route("/embed.js", get(|| asset("text/javascript; charset=utf-8", include_str!("../assets/embed.js"))))
+                .route(
+                    "/chat.js",
+                    get(|| {
+                        asset(
+                            "text/javascript; charset=utf-8",
+                            include_str!("../assets/chat.js"),
+                        )
+                    }),
+                )
+                .route(
+                    "/chat.css",
+                    get(|| {
+                        asset(
+                            "text/css; charset=utf-8",
+                            include_str!("../assets/chat.css"),
+                        )
+                    }),
+                )
+                .route(
+                    "/embed.js",
+                    get(|| {
+                        asset(
+                            "text/javascript; charset=utf-8",
+                            include_str!("../assets/embed.js"),
+                        )
+                    }),
+                )
                 .route("/ws", get(upgrade))
                 .with_state(self.inner.clone()),
         )
@@ -96,7 +128,11 @@ impl Adapter for WebChat {
 }
 
 async fn page() -> Response {
-    asset("text/html; charset=utf-8", include_str!("../assets/index.html")).await
+    asset(
+        "text/html; charset=utf-8",
+        include_str!("../assets/index.html"),
+    )
+    .await
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -120,12 +156,22 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let same = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host);
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let same = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        == Some(host);
     same || allowed.iter().any(|a| a.trim_end_matches('/') == origin)
 }
 
-async fn upgrade(State(inner): State<Arc<Inner>>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
     if !origin_allowed(&headers, &inner.config.allowed_origins) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }

@@ -23,7 +23,14 @@ async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
 }
 
 async fn error(socket: &mut WebSocket, code: &'static str, message: impl Into<String>) -> bool {
-    send(socket, &ServerFrame::Error { code, message: message.into() }).await
+    send(
+        socket,
+        &ServerFrame::Error {
+            code,
+            message: message.into(),
+        },
+    )
+    .await
 }
 
 fn valid_token(t: &str) -> bool {
@@ -42,7 +49,13 @@ pub(crate) async fn serve(inner: Arc<Inner>, mut socket: WebSocket) {
         let text = match msg {
             Ok(Message::Text(t)) => t,
             Ok(Message::Binary(_)) => {
-                if !error(&mut socket, "binary", "binary frames are not supported; send JSON text frames").await {
+                if !error(
+                    &mut socket,
+                    "binary",
+                    "binary frames are not supported; send JSON text frames",
+                )
+                .await
+                {
                     return;
                 }
                 continue;
@@ -54,11 +67,20 @@ pub(crate) async fn serve(inner: Arc<Inner>, mut socket: WebSocket) {
             refused_in_a_row += 1;
             if refused_in_a_row >= FLOOD_CLOSE_AFTER {
                 let _ = socket
-                    .send(Message::Close(Some(CloseFrame { code: 1008, reason: "too many messages".into() })))
+                    .send(Message::Close(Some(CloseFrame {
+                        code: 1008,
+                        reason: "too many messages".into(),
+                    })))
                     .await;
                 return;
             }
-            if !error(&mut socket, "rate_limited", "too many messages; wait a moment").await {
+            if !error(
+                &mut socket,
+                "rate_limited",
+                "too many messages; wait a moment",
+            )
+            .await
+            {
                 return;
             }
             continue;
@@ -102,7 +124,13 @@ pub(crate) async fn serve(inner: Arc<Inner>, mut socket: WebSocket) {
                 }
                 if text.len() > inner.config.max_message_bytes {
                     let limit = inner.config.max_message_bytes;
-                    if !error(&mut socket, "too_large", format!("the message is over {limit} bytes")).await {
+                    if !error(
+                        &mut socket,
+                        "too_large",
+                        format!("the message is over {limit} bytes"),
+                    )
+                    .await
+                    {
                         return;
                     }
                     continue;
@@ -111,7 +139,10 @@ pub(crate) async fn serve(inner: Arc<Inner>, mut socket: WebSocket) {
             }
             ClientFrame::Language { lang } => Event::SetLanguage(lang),
             ClientFrame::Topic { id } => Event::ChooseTopic(id),
-            ClientFrame::Feedback { reply, helpful } => Event::Feedback { reply: ReplyId(reply), helpful },
+            ClientFrame::Feedback { reply, helpful } => Event::Feedback {
+                reply: ReplyId(reply),
+                helpful,
+            },
         };
         let token = match &chat {
             Some(t) => t.clone(),
@@ -126,7 +157,8 @@ pub(crate) async fn serve(inner: Arc<Inner>, mut socket: WebSocket) {
             }
         };
         let inbound = Inbound {
-            identity: UserIdentity::new(inner.channel.clone(), token.clone()).with_display_language(lang_hint),
+            identity: UserIdentity::new(inner.channel.clone(), token.clone())
+                .with_display_language(lang_hint),
             chat: ChatId::new(token),
             event,
         };
