@@ -35,6 +35,23 @@ pub enum Text {
 }
 
 impl Text {
+    /// Every system text.
+    pub const ALL: [Text; 13] = [
+        Text::Welcome,
+        Text::Help,
+        Text::Fallback,
+        Text::FallbackNoSuggestions,
+        Text::LanguageSet,
+        Text::LanguageUnknown,
+        Text::FeedbackThanks,
+        Text::FeedbackUnknown,
+        Text::Unavailable,
+        Text::CaseSpecific,
+        Text::Advertising,
+        Text::SlowDown,
+        Text::UnknownTopic,
+    ];
+
     /// The text in a language.
     pub fn get(self, lang: Lang) -> &'static str {
         use Lang::*;
@@ -89,22 +106,7 @@ mod tests {
 
     #[test]
     fn every_text_exists_in_every_language_and_differs() {
-        use Text::*;
-        for t in [
-            Welcome,
-            Help,
-            Fallback,
-            FallbackNoSuggestions,
-            LanguageSet,
-            LanguageUnknown,
-            FeedbackThanks,
-            FeedbackUnknown,
-            Unavailable,
-            CaseSpecific,
-            Advertising,
-            SlowDown,
-            UnknownTopic,
-        ] {
+        for t in Text::ALL {
             let [fi, sv, en] = Lang::ALL.map(|l| t.get(l));
             assert!(!fi.is_empty() && !sv.is_empty() && !en.is_empty());
             assert!(fi != sv && sv != en && fi != en, "{t:?} is not translated");

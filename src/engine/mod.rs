@@ -92,6 +92,17 @@ pub struct Turn {
     pub confidence: Option<f32>,
 }
 
+impl Turn {
+    /// A turn whose reply is one system text.
+    fn say(kind: OutboundKind, lang: Lang, text: Text, outcome: &'static str) -> Self {
+        Turn {
+            replies: vec![Outbound::plain(kind, lang, RichText::text(text.get(lang)))],
+            outcome,
+            confidence: None,
+        }
+    }
+}
+
 impl Engine {
     /// An engine over the given parts.
     pub fn new(parts: Parts, config: EngineConfig) -> Self {
@@ -181,15 +192,7 @@ impl Engine {
                     }
                     Some(commands::Command::UnknownLanguage) => {
                         let lang = self.sessions.peek_lang(&conv, hint);
-                        Turn {
-                            replies: vec![Outbound::plain(
-                                OutboundKind::Notice,
-                                lang,
-                                RichText::text(Text::LanguageUnknown.get(lang)),
-                            )],
-                            outcome: "command",
-                            confidence: None,
-                        }
+                        Turn::say(OutboundKind::Notice, lang, Text::LanguageUnknown, "command")
                     }
                     None => self.question(&conv, &user, hint, redacted, now).await,
                 }
@@ -393,29 +396,18 @@ impl Engine {
                 if let Err(e) = saved {
                     warn!(error = %e, "could not store the language choice");
                 }
-                Turn {
-                    replies: vec![Outbound::plain(
-                        OutboundKind::Acknowledgement,
-                        lang,
-                        RichText::text(Text::LanguageSet.get(lang)),
-                    )],
-                    outcome: "command",
-                    confidence: None,
-                }
+                Turn::say(
+                    OutboundKind::Acknowledgement,
+                    lang,
+                    Text::LanguageSet,
+                    "command",
+                )
             }
             Event::ChooseTopic(id) => {
                 let session = self.sessions.touch(conv, user, hint, now);
                 let lang = session.lang;
                 let Some(topic) = self.parts.knowledge.by_id(&id) else {
-                    return Turn {
-                        replies: vec![Outbound::plain(
-                            OutboundKind::Notice,
-                            lang,
-                            RichText::text(Text::UnknownTopic.get(lang)),
-                        )],
-                        outcome: "fallback",
-                        confidence: None,
-                    };
+                    return Turn::say(OutboundKind::Notice, lang, Text::UnknownTopic, "fallback");
                 };
                 let reply = self.topic_reply(topic, lang);
                 let user_record = TranscriptRecord {
@@ -464,15 +456,7 @@ impl Engine {
         now: Micros,
     ) -> Turn {
         let lang = self.sessions.peek_lang(conv, hint);
-        let notice = |t: Text, outcome| Turn {
-            replies: vec![Outbound::plain(
-                OutboundKind::Acknowledgement,
-                lang,
-                RichText::text(t.get(lang)),
-            )],
-            outcome,
-            confidence: None,
-        };
+        let notice = |t: Text, outcome| Turn::say(OutboundKind::Acknowledgement, lang, t, outcome);
         // Feedback must name a bot answer of this very conversation: ids from elsewhere are
         // refused, so nobody can rate (or probe) other people's conversations.
         let owned = RecordKey::from_hex(&reply.0)
