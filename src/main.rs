@@ -236,39 +236,39 @@ async fn ask(config: Config, questions: Vec<String>) -> Result<()> {
     let store: Arc<dyn Store> = Arc::new(SledStore::temporary()?);
     let engine = kanava::server::build_engine(&config, store)?;
     let mut out = std::io::stdout().lock();
-    let one = |engine: &Engine, q: String, out: &mut std::io::StdoutLock<'_>| -> Result<()> {
-        let line = runtime_ask(engine, q);
-        writeln!(out, "{line}")?;
-        out.flush()?;
-        Ok(())
-    };
-    if questions.is_empty() {
-        for line in std::io::stdin().lock().lines() {
-            let q = match line {
-                Ok(q) => q,
-                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+    let mut from_stdin = std::io::stdin().lock().lines();
+    let mut from_args = questions.into_iter();
+    let use_args = from_args.len() > 0;
+    loop {
+        let q = if use_args {
+            match from_args.next() {
+                Some(q) => q,
+                None => break,
+            }
+        } else {
+            match from_stdin.next() {
+                None => break,
+                Some(Ok(q)) => q,
+                Some(Err(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
                     eprintln!("kanava: skipped a line that is not UTF-8");
                     continue;
                 }
-                Err(e) => return Err(e.into()),
-            };
-            one(&engine, q, &mut out)?;
-        }
-    } else {
-        for q in questions {
-            one(&engine, q, &mut out)?;
-        }
+                Some(Err(e)) => return Err(e.into()),
+            }
+        };
+        writeln!(out, "{}", ask_one(&engine, q).await)?;
+        out.flush()?;
     }
     Ok(())
 }
 
-fn runtime_ask(engine: &Engine, question: String) -> String {
+async fn ask_one(engine: &Engine, question: String) -> String {
     let inbound = Inbound {
         identity: UserIdentity::new(ChannelId::new("cli"), "cli"),
         chat: ChatId::new(format!("ask-{}", rand::random::<u64>())),
         event: Event::Text(question),
     };
-    let turn = futures::executor::block_on(engine.turn(inbound));
+    let turn = engine.turn(inbound).await;
     let reply = turn.replies.first();
     let line = AskLine {
         lang: reply.map(|r| r.lang.code()),

@@ -134,15 +134,20 @@ impl KnowledgeBase {
         let m = match detected {
             Some(l) => self.rank(text, Some(l)),
             None => {
-                // Unclear language: rank in all, preferring the session's on a near tie.
-                let mut best = self.rank(text, None);
-                if let Some(sl) = session_lang {
-                    let s = self.rank(text, Some(sl));
-                    if s.confidence + 0.05 >= best.confidence {
-                        best = s;
-                    }
-                }
-                best
+                // Unclear language: rank in each once, the session's language winning near ties.
+                let bonus = |m: &Match| {
+                    m.confidence
+                        + if Some(m.lang) == session_lang {
+                            0.05
+                        } else {
+                            0.0
+                        }
+                };
+                Lang::ALL
+                    .map(|l| self.rank(text, Some(l)))
+                    .into_iter()
+                    .max_by(|a, b| bonus(a).total_cmp(&bonus(b)))
+                    .unwrap_or_else(|| self.rank(text, Some(Lang::Fi)))
             }
         };
         let ids: Vec<String> = m

@@ -181,8 +181,6 @@ pub async fn run(
     }
     control.abort();
     let _ = std::fs::remove_file(crate::control::socket_path(&config.data_dir));
-    // Everything acknowledged was flushed already; this only hurries the rest.
-    let _ = store.stats();
     served.map_err(|source| StartError::Io {
         what: "HTTP server failed".into(),
         source,
