@@ -56,7 +56,15 @@ struct GramIndex {
     postings: Vec<Vec<(u32, f32)>>,
     idf: Vec<f32>,
     idf_unknown: f32,
+    /// Grams in more documents than this add a near-uniform amount to every document: they stay
+    /// in the query's norm but their postings are not walked (like stopwords, at scale).
+    stop_df: usize,
 }
+
+/// A gram found in more than this share of the topics is a "stop gram"…
+const STOP_GRAM_SHARE: f32 = 0.5;
+/// …once the knowledge base has at least this many topics (small bases keep every gram).
+const STOP_GRAM_MIN_DOCS: usize = 64;
 
 impl GramIndex {
     fn build(docs: &[String]) -> Self {
@@ -100,6 +108,11 @@ impl GramIndex {
             postings,
             idf,
             idf_unknown: n.ln() + 1.0,
+            stop_df: if docs.len() >= STOP_GRAM_MIN_DOCS {
+                (STOP_GRAM_SHARE * n) as usize
+            } else {
+                usize::MAX
+            },
         }
     }
 
@@ -127,7 +140,11 @@ impl GramIndex {
         }
         let norm = norm.sqrt().max(1e-9);
         for (id, w) in weights {
-            for &(doc, dw) in &self.postings[id as usize] {
+            let postings = &self.postings[id as usize];
+            if postings.len() > self.stop_df {
+                continue;
+            }
+            for &(doc, dw) in postings {
                 out[doc as usize] += w / norm * dw;
             }
         }
@@ -302,7 +319,7 @@ impl LangIndex {
         // Two views of relevance, equally weighted: whole-word BM25F (scaled by the query's
         // idf mass so it is comparable across questions) and the character n-gram cosine.
         let z = total.max(1e-6);
-        let mut hits: Vec<Hit> = scores
+        let candidates = scores
             .iter()
             .zip(&cos)
             .enumerate()
@@ -310,10 +327,8 @@ impl LangIndex {
             .map(|(topic, (&s, &c))| Hit {
                 topic,
                 score: W_BM25 * s / z + (1.0 - W_BM25) * c,
-            })
-            .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(&b.topic)));
-        hits.truncate(4);
+            });
+        let hits = top_hits(candidates);
         let confidence = match hits.first() {
             None => 0.0,
             Some(top) => {
@@ -369,39 +384,67 @@ impl LangIndex {
     }
 
     /// The closest content word within one edit (two for long words).
-    fn correct_typo(&self, word: &str) -> Option<&str> {
-        let len = word.chars().count();
-        if len < 4 {
+    fn correct_typo<'a>(&'a self, word: &str) -> Option<&'a str> {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < 4 {
             return None;
         }
-        let max = if len >= 8 { 2 } else { 1 };
-        let mut probes = vec![word.to_string()];
-        probes.extend(deletions(word));
-        if max == 2 {
-            let second: Vec<String> = probes[1..].iter().flat_map(|d| deletions(d)).collect();
-            probes.extend(second);
-        }
+        let max = if chars.len() >= 8 { 2 } else { 1 };
         let mut best: Option<(usize, &str)> = None;
-        for probe in &probes {
-            let candidates = self
-                .deletes
-                .get(probe)
-                .into_iter()
-                .flatten()
-                .map(String::as_str)
-                .chain(
-                    self.surface
-                        .get_key_value(probe.as_str())
-                        .map(|(k, _)| k.as_str()),
-                );
-            for cand in candidates {
-                let d = edit_distance(word, cand);
-                if d <= max && best.is_none_or(|(bd, bw)| (d, cand) < (bd, bw)) {
-                    best = Some((d, cand));
+        let consider = |probe: &str, best: &mut Option<(usize, &'a str)>| {
+            self.consider(word, probe, max, best)
+        };
+        // One reused buffer for every probe: this runs for each unknown word of a question.
+        let mut probe = String::with_capacity(word.len());
+        let without = |skip: &[usize], probe: &mut String| {
+            probe.clear();
+            probe.extend(
+                chars
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !skip.contains(i))
+                    .map(|(_, c)| c),
+            );
+        };
+        consider(word, &mut best);
+        for i in 0..chars.len() {
+            without(&[i], &mut probe);
+            consider(&probe, &mut best);
+        }
+        // Deletions of deletions only when one edit found nothing closer than two: this is
+        // what made long unknown words the slowest questions.
+        if max == 2 && best.is_none_or(|(d, _)| d >= 2) {
+            for i in 0..chars.len() {
+                for j in i + 1..chars.len() {
+                    without(&[i, j], &mut probe);
+                    consider(&probe, &mut best);
                 }
             }
         }
         best.and_then(|(_, w)| self.surface.get(w).map(String::as_str))
+    }
+
+    /// Updates `best` with the content words that share the deletion `probe` with `word`.
+    fn consider<'a>(
+        &'a self,
+        word: &str,
+        probe: &str,
+        max: usize,
+        best: &mut Option<(usize, &'a str)>,
+    ) {
+        let indexed = self
+            .deletes
+            .get(probe)
+            .into_iter()
+            .flatten()
+            .map(String::as_str);
+        let exact = self.surface.get_key_value(probe).map(|(k, _)| k.as_str());
+        for cand in indexed.chain(exact) {
+            let d = edit_distance(word, cand);
+            if d <= max && best.is_none_or(|(bd, bw)| (d, cand) < (bd, bw)) {
+                *best = Some((d, cand));
+            }
+        }
     }
 
     /// Finnish and Swedish glue words together (`oleskelulupahakemus`, `behandlingstid`).
@@ -440,6 +483,25 @@ impl LangIndex {
     }
 }
 
+/// How many hits a ranking keeps: the answer and up to three alternatives.
+const TOP: usize = 4;
+
+/// The best [`TOP`] hits, best first (ties: lower topic index first), in one pass without sorting
+/// every candidate: with 1,000 topics most of them match some n-gram.
+fn top_hits(candidates: impl Iterator<Item = Hit>) -> Vec<Hit> {
+    let better = |a: &Hit, b: &Hit| a.score > b.score || (a.score == b.score && a.topic < b.topic);
+    let mut top: Vec<Hit> = Vec::with_capacity(TOP + 1);
+    for h in candidates {
+        if top.len() == TOP && !top.last().is_some_and(|last| better(&h, last)) {
+            continue;
+        }
+        let at = top.iter().position(|t| better(&h, t)).unwrap_or(top.len());
+        top.insert(at, h);
+        top.truncate(TOP);
+    }
+    top
+}
+
 fn deletions(word: &str) -> Vec<String> {
     let chars: Vec<char> = word.chars().collect();
     (0..chars.len())
@@ -472,6 +534,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_hits_keeps_the_best_four_in_order() {
+        let hits = [3.0, 1.0, 5.0, 5.0, 0.5, 4.0, 2.0]
+            .iter()
+            .enumerate()
+            .map(|(topic, &score)| Hit { topic, score });
+        let top: Vec<usize> = top_hits(hits).iter().map(|h| h.topic).collect();
+        assert_eq!(top, [2, 3, 5, 0]);
+    }
 
     #[test]
     fn edit_distance_counts_transpositions_once() {
