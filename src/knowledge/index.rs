@@ -56,21 +56,33 @@ struct GramIndex {
     postings: Vec<Vec<(u32, f32)>>,
     idf: Vec<f32>,
     idf_unknown: f32,
+    /// Units are numbered topic by topic: topic `t` owns units `starts[t]..starts[t + 1]`.
+    starts: Vec<usize>,
     /// Grams in more documents than this add a near-uniform amount to every document: they stay
     /// in the query's norm but their postings are not walked (like stopwords, at scale).
     stop_df: usize,
 }
 
-/// A gram found in more than this share of the topics is a "stop gram"…
-const STOP_GRAM_SHARE: f32 = 0.5;
+/// A gram found in more than this share of the units (titles and example questions) is a
+/// "stop gram"…
+const STOP_GRAM_SHARE: f32 = 0.2;
 /// …once the knowledge base has at least this many topics (small bases keep every gram).
 const STOP_GRAM_MIN_DOCS: usize = 64;
 
 impl GramIndex {
-    fn build(docs: &[String]) -> Self {
+    /// `topics[t]` are the texts of topic `t`; each text is its own unit, and a topic scores as
+    /// its best unit.
+    fn build(topics: &[Vec<String>]) -> Self {
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(topics.iter().scan(0, |n, texts| {
+                *n += texts.len();
+                Some(*n)
+            }))
+            .collect();
+        let docs: Vec<&String> = topics.iter().flatten().collect();
         let mut ids: HashMap<u64, u32> = HashMap::new();
         let mut counts: Vec<HashMap<u32, f32>> = Vec::new();
-        for d in docs {
+        for d in &docs {
             let mut c: HashMap<u32, f32> = HashMap::new();
             for g in char_grams(d) {
                 let next = ids.len() as u32;
@@ -107,8 +119,9 @@ impl GramIndex {
             ids,
             postings,
             idf,
+            starts,
             idf_unknown: n.ln() + 1.0,
-            stop_df: if docs.len() >= STOP_GRAM_MIN_DOCS {
+            stop_df: if topics.len() >= STOP_GRAM_MIN_DOCS {
                 (STOP_GRAM_SHARE * n) as usize
             } else {
                 usize::MAX
@@ -116,7 +129,7 @@ impl GramIndex {
         }
     }
 
-    /// Cosine similarity of the query to every doc, added into `out`.
+    /// Cosine similarity of the query to each topic's best unit, written into `out` (per topic).
     fn cosine(&self, query: &str, out: &mut [f32]) {
         let mut ids: Vec<u32> = Vec::with_capacity(query.len() + 2);
         let mut unknown = 0.0f32;
@@ -139,14 +152,20 @@ impl GramIndex {
             norm += (self.idf_unknown * (1.0 + unknown.ln())).powi(2);
         }
         let norm = norm.sqrt().max(1e-9);
+        let mut units = vec![0.0f32; self.starts.last().copied().unwrap_or(0)];
         for (id, w) in weights {
             let postings = &self.postings[id as usize];
             if postings.len() > self.stop_df {
                 continue;
             }
-            for &(doc, dw) in postings {
-                out[doc as usize] += w / norm * dw;
+            for &(unit, uw) in postings {
+                units[unit as usize] += w / norm * uw;
             }
+        }
+        for (topic, bounds) in out.iter_mut().zip(self.starts.windows(2)) {
+            *topic = units[bounds[0]..bounds[1]]
+                .iter()
+                .fold(*topic, |a, &b| a.max(b));
         }
     }
 }
@@ -164,13 +183,12 @@ fn char_grams(text: &str) -> impl Iterator<Item = u64> + '_ {
         .flatten()
 }
 
-/// The folded content words of a text, space-joined: the input of the n-gram field.
-fn content_words(lang: Lang, text: &str) -> String {
-    let an = Analyzer::get(lang);
+/// The folded words of a text, space-joined: the input of the n-gram view. Function words stay:
+/// "who can", "when will", "how do I" carry the kind of question being asked.
+fn gram_text(text: &str) -> String {
     tokens(text)
         .into_iter()
         .map(|t| fold(&t))
-        .filter(|t| !an.is_stopword(t))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -217,7 +235,14 @@ impl LangIndex {
                 q_src.push('\n');
                 q_src.push_str(q);
             }
-            gram_docs.push(content_words(lang, &q_src));
+            // Each example question is its own unit: a topic matches as well as its closest
+            // example, however often its examples repeat a word.
+            gram_docs.push(
+                std::iter::once(&text.title)
+                    .chain(&text.questions)
+                    .map(|q| gram_text(q))
+                    .collect(),
+            );
             let mut tf: HashMap<u32, (f32, f32)> = HashMap::new();
             for (field, src) in [(0, q_src.as_str()), (1, text.answer_source.as_str())] {
                 let mut n = 0.0;
@@ -314,8 +339,7 @@ impl LangIndex {
             }
         }
         let mut cos = vec![0.0f32; ndocs];
-        self.grams
-            .cosine(&content_words(self.lang, question), &mut cos);
+        self.grams.cosine(&gram_text(question), &mut cos);
         // Two views of relevance, equally weighted: whole-word BM25F (scaled by the query's
         // idf mass so it is comparable across questions) and the character n-gram cosine.
         let z = total.max(1e-6);

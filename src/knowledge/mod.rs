@@ -101,7 +101,7 @@ impl KnowledgeBase {
 }
 
 /// Below this confidence kanava says it is unsure and offers related topics instead.
-pub const DEFAULT_CONFIDENCE_THRESHOLD: f32 = 0.22;
+pub const DEFAULT_CONFIDENCE_THRESHOLD: f32 = 0.34;
 
 /// What the knowledge base makes of one question.
 #[derive(Debug, Clone, PartialEq)]
