@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+#[path = "support/synthetic.rs"]
 mod synthetic;
 
 fn bench(c: &mut Criterion) {

@@ -2,7 +2,7 @@
 //! (instruction counts do not depend on machine load): runs every synthetic query once.
 //! `cargo build --release --example ask_cost && valgrind --tool=callgrind target/release/examples/ask_cost`
 
-#[path = "../benches/synthetic.rs"]
+#[path = "../benches/support/synthetic.rs"]
 mod synthetic;
 
 fn main() {
