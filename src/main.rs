@@ -50,6 +50,9 @@ enum Command {
         /// The questions.
         questions: Vec<String>,
     },
+    /// Redact personal data from stdin: one redacted line out per line in, flushed as it goes.
+    /// Invalid UTF-8 is decoded lossily and still redacted; odd input never stops it.
+    Redact,
     /// Work with the knowledge base.
     Knowledge {
         #[command(subcommand)]
@@ -140,6 +143,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             runtime()?.block_on(ask(config, questions))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Redact => {
+            redact_stream(std::io::stdin().lock(), std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Knowledge {
             command: KnowledgeCommand::Check { dir },
         } => {
@@ -177,6 +184,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `kanava redact`: line by line, so it can sit in a pipe in front of an interactive reader.
+fn redact_stream(mut input: impl BufRead, mut output: impl Write) -> Result<()> {
+    use kanava::redact::{PiiRedactor, Redactor};
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let newline = line.last() == Some(&b'\n');
+        let body = if newline {
+            &line[..line.len() - 1]
+        } else {
+            &line[..]
+        };
+        let text = String::from_utf8_lossy(body);
+        let redacted = PiiRedactor.redact(&text);
+        output.write_all(redacted.text.as_bytes())?;
+        output.write_all(b"\n")?;
+        output.flush()?;
     }
 }
 

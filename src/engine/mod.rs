@@ -177,14 +177,20 @@ impl Engine {
                     };
                 }
                 // The raw text ends here: everything after sees only the redactor's output.
-                let redacted = self.parts.redactor.redact(&raw);
+                let redacted = {
+                    let r = self.parts.redactor.redact(&raw);
+                    crate::redact::Redacted {
+                        text: std::borrow::Cow::Owned(r.text.into_owned()),
+                        counts: r.counts,
+                    }
+                };
                 drop(raw);
-                for (kind, n) in &redacted.counts {
+                for (kind, n) in redacted.counts.iter() {
                     self.parts
                         .metrics
                         .redactions
-                        .with_label_values(&[kind])
-                        .inc_by(u64::from(*n));
+                        .with_label_values(&[kind.name()])
+                        .inc_by(u64::from(n));
                 }
                 match commands::parse(&redacted.text) {
                     Some(commands::Command::Event(e)) => {
@@ -206,7 +212,7 @@ impl Engine {
         conv: &ConversationKey,
         user: &str,
         hint: Option<Lang>,
-        redacted: crate::redact::Redacted,
+        redacted: crate::redact::Redacted<'static>,
         now: Micros,
     ) -> Turn {
         let mut session = self.sessions.touch(conv, user, hint, now);
@@ -249,14 +255,14 @@ impl Engine {
             session: session.id.clone(),
             role: Role::User,
             lang,
-            text: redacted.text,
+            text: redacted.text.into_owned(),
             topic: None,
             outcome: None,
             confidence: None,
             redactions: redacted
                 .counts
                 .iter()
-                .map(|(k, v)| (k.to_string(), *v))
+                .map(|(k, v)| (k.name().to_string(), v))
                 .collect(),
         };
         let confidence = (class.verdict == Verdict::General).then_some(decision.confidence);

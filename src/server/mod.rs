@@ -20,7 +20,7 @@ use crate::guard::OpenGuard;
 use crate::knowledge::KnowledgeBase;
 use crate::metrics::Metrics;
 use crate::policy::AllGeneral;
-use crate::redact::BaselineRedactor;
+use crate::redact::PiiRedactor;
 use crate::storage::{SledStore, Store};
 
 /// Why the service could not start.
@@ -49,7 +49,7 @@ pub fn build_engine(config: &Config, store: Arc<dyn Store>) -> Result<Engine, St
         knowledge: Arc::new(knowledge),
         store,
         guard: Arc::new(OpenGuard),
-        redactor: Arc::new(BaselineRedactor),
+        redactor: Arc::new(PiiRedactor),
         classifier: Arc::new(AllGeneral),
         clock: Arc::new(SystemClock),
         metrics: Metrics::new(),

@@ -8,7 +8,7 @@ use kanava::engine::{Engine, EngineConfig, Parts};
 use kanava::guard::OpenGuard;
 use kanava::metrics::Metrics;
 use kanava::policy::AllGeneral;
-use kanava::redact::BaselineRedactor;
+use kanava::redact::PiiRedactor;
 use kanava::storage::{
     ConversationKey, FeedbackRecord, RecordKey, SessionState, SledStore, Stats, Store, StoreError,
     TranscriptRecord,
@@ -21,7 +21,7 @@ fn engine_with(store: Arc<dyn Store>, clock: Arc<ManualClock>) -> Engine {
             knowledge: Arc::new(crate::retrieval::kb()),
             store,
             guard: Arc::new(OpenGuard),
-            redactor: Arc::new(BaselineRedactor),
+            redactor: Arc::new(PiiRedactor),
             classifier: Arc::new(AllGeneral),
             clock,
             metrics: Metrics::new(),
