@@ -144,7 +144,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Redact => {
-            redact_stream(std::io::stdin().lock(), std::io::stdout().lock())?;
+            kanava::redact::redact_lines(std::io::stdin().lock(), std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Knowledge {
@@ -184,29 +184,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-/// `kanava redact`: line by line, so it can sit in a pipe in front of an interactive reader.
-fn redact_stream(mut input: impl BufRead, mut output: impl Write) -> Result<()> {
-    use kanava::redact::{PiiRedactor, Redactor};
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
-            return Ok(());
-        }
-        let newline = line.last() == Some(&b'\n');
-        let body = if newline {
-            &line[..line.len() - 1]
-        } else {
-            &line[..]
-        };
-        let text = String::from_utf8_lossy(body);
-        let redacted = PiiRedactor.redact(&text);
-        output.write_all(redacted.text.as_bytes())?;
-        output.write_all(b"\n")?;
-        output.flush()?;
     }
 }
 

@@ -75,5 +75,26 @@ impl Redactor for PiiRedactor {
     }
 }
 
+/// Redacts a stream line by line (`kanava redact`): exactly one output line per input line,
+/// flushed as it goes so it can sit in a pipe in front of an interactive reader. Invalid UTF-8 is
+/// decoded lossily and still redacted.
+pub fn redact_lines(
+    mut input: impl std::io::BufRead,
+    mut output: impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let body = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = String::from_utf8_lossy(body);
+        output.write_all(PiiRedactor.redact(&text).text.as_bytes())?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+    }
+}
+
 #[cfg(test)]
 mod tests;

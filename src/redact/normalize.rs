@@ -58,6 +58,10 @@ fn ascii_digit(c: char) -> Option<char> {
 
 /// The normalized form of one character, pushed to `out`.
 fn push_normalized(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c);
+        return;
+    }
     if let Some(d) = ascii_digit(c) {
         out.push(d);
         return;
@@ -86,9 +90,14 @@ fn push_normalized(c: char, out: &mut String) {
     }
 }
 
-/// The normalized view of `text`. ASCII text without control characters is its own view.
+/// The normalized view of `text`. Text whose only non-ASCII characters are Latin-1 letters
+/// (U+00C0..U+00FF: å, ä, ö, é, which NFKC leaves as they are) is its own view: most Finnish
+/// and Swedish messages need no copy.
 pub fn view(text: &str) -> View<'_> {
-    if text.is_ascii() {
+    let plain = text
+        .bytes()
+        .all(|b| b < 0x80 || b == 0xC3 || (0x80..0xC0).contains(&b));
+    if plain {
         return View {
             text: Cow::Borrowed(text),
             spans: Vec::new(),

@@ -4,7 +4,9 @@
 mod browser;
 mod cli;
 mod pipeline;
+mod privacy;
 mod quality;
+mod redaction;
 mod retrieval;
 mod support;
 mod webchat_e2e;
