@@ -38,6 +38,15 @@ pub trait Redactor: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct PiiRedactor;
 
+impl PiiRedactor {
+    /// Compiles the patterns now (a few milliseconds) instead of on the first customer's message.
+    pub fn warmed() -> Self {
+        let _ =
+            PiiRedactor.redact("warm-up 131052-308T a@b.fi 1 May 1990 FI21 1234 5600 0007 85 ::1");
+        PiiRedactor
+    }
+}
+
 impl Redactor for PiiRedactor {
     fn redact<'a>(&self, text: &'a str) -> Redacted<'a> {
         if !prefilter::may_contain(text) {

@@ -108,27 +108,130 @@ fn chunk_patterns() -> &'static ChunkPatterns {
 
 /// Every finding in `view`, in order, not overlapping.
 pub fn scan(view: &str) -> Vec<Finding> {
+    let re = combined();
+    let b = view.as_bytes();
+    let emails = email_starts(b);
+    let mut next_email = emails.iter().copied().peekable();
     let mut out = Vec::new();
-    for m in combined().find_iter(view) {
-        let (start, end) = (m.start(), m.end());
-        let found = |kind| Finding { start, end, kind };
-        match CANDIDATES[m.pattern().as_usize()] {
-            // Public addresses stay as written.
-            Candidate::Url => {}
-            Candidate::Email => out.push(found(Kind::Email)),
-            Candidate::MonthDate => out.push(found(Kind::Date)),
-            Candidate::Iban => iban(view, start, end, &mut out),
-            Candidate::Ipv6 => {
-                if view[start..end].parse::<std::net::Ipv6Addr>().is_ok() {
-                    out.push(found(Kind::Ip));
-                } else {
-                    chunk(view, start, end, &mut out);
-                }
+    let mut i = 0;
+    // One pass over the bytes finds the few positions where a candidate can start; only there
+    // the automaton runs, anchored, so it never scans backwards for a start.
+    while i < b.len() {
+        while next_email.next_if(|&e| e < i).is_some() {}
+        let word_start = i == 0 || !is_word(b[i - 1]);
+        let c = b[i];
+        let here = next_email.peek() == Some(&i)
+            || (word_start
+                && (c.is_ascii_digit() || (c.is_ascii_alphabetic() && letter_candidate(b, i))))
+            || (c == b'+' && b.get(i + 1).is_some_and(u8::is_ascii_digit));
+        if here {
+            let input = regex_automata::Input::new(view)
+                .span(i..b.len())
+                .anchored(regex_automata::Anchored::Yes);
+            if let Some(m) = re.search(&input) {
+                classify(
+                    view,
+                    CANDIDATES[m.pattern().as_usize()],
+                    m.start(),
+                    m.end(),
+                    &mut out,
+                );
+                i = m.end().max(i + 1);
+                continue;
             }
-            Candidate::Chunk => chunk(view, start, end, &mut out),
+        }
+        // Skip the rest of an ASCII word: no candidate starts inside one.
+        if is_word(c) {
+            while i < b.len() && is_word(b[i]) {
+                i += 1;
+            }
+        } else {
+            i += 1;
         }
     }
     out
+}
+
+fn classify(view: &str, candidate: Candidate, start: usize, end: usize, out: &mut Vec<Finding>) {
+    let found = |kind| Finding { start, end, kind };
+    match candidate {
+        // Public addresses stay as written.
+        Candidate::Url => {}
+        Candidate::Email => out.push(found(Kind::Email)),
+        Candidate::MonthDate => out.push(found(Kind::Date)),
+        Candidate::Iban => iban(view, start, end, out),
+        Candidate::Ipv6 => {
+            if view[start..end].parse::<std::net::Ipv6Addr>().is_ok() {
+                out.push(found(Kind::Ip));
+            } else {
+                chunk(view, start, end, out);
+            }
+        }
+        Candidate::Chunk => chunk(view, start, end, out),
+    }
+}
+
+/// ASCII word characters, as the patterns' `(?-u:\b)` sees them.
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Where the local part of each `a@b` begins: scanning back from every `@`.
+fn email_starts(b: &[u8]) -> Vec<usize> {
+    let mut starts = Vec::new();
+    for (at, _) in b.iter().enumerate().filter(|(_, c)| **c == b'@') {
+        let mut s = at;
+        while s > 0
+            && (is_word(b[s - 1])
+                || matches!(b[s - 1], b'.' | b'%' | b'+' | b'-')
+                || b[s - 1] >= 0x80)
+        {
+            s -= 1;
+        }
+        // Land on a character boundary (a UTF-8 lead byte, never a continuation byte).
+        while s < at && (0x80..0xC0).contains(&b[s]) {
+            s += 1;
+        }
+        if s < at {
+            starts.push(s);
+        }
+    }
+    starts
+}
+
+/// Whether a word of letters at `i` could begin a candidate: a URL, an IBAN (two letters, two
+/// digits), an IPv6 address (hex then `:`), or an English month name before a day.
+fn letter_candidate(b: &[u8], i: usize) -> bool {
+    let word_end = (i..b.len()).find(|&j| !is_word(b[j])).unwrap_or(b.len());
+    let word = &b[i..word_end];
+    let lower = |k: usize| word.get(k).map(u8::to_ascii_lowercase);
+    let starts_with = |p: &[u8]| {
+        word.len() >= p.len()
+            && word
+                .iter()
+                .zip(p)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    };
+    if starts_with(b"http") || (starts_with(b"www") && b.get(word_end) == Some(&b'.')) {
+        return true;
+    }
+    if word.len() >= 4
+        && word[..2].iter().all(u8::is_ascii_alphabetic)
+        && word[2..4].iter().all(u8::is_ascii_digit)
+    {
+        return true;
+    }
+    if b.get(word_end) == Some(&b':') && word.iter().all(u8::is_ascii_hexdigit) {
+        return true;
+    }
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
+    ];
+    match (lower(0), lower(1), lower(2)) {
+        (Some(x), Some(y), Some(z)) => MONTHS.contains(&&[x, y, z]),
+        _ => false,
+    }
 }
 
 /// The pattern may take a following word as a last group ("… 7466 ok"): the longest prefix,
@@ -211,7 +314,7 @@ fn chunk(view: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
             }
         }
     };
-    let digits = |s: &str| s.bytes().filter(u8::is_ascii_digit).collect::<Vec<u8>>();
+    let digits = Digits::of;
 
     if !short {
         if may_hetu {
@@ -220,7 +323,7 @@ fn chunk(view: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
                 // is not a valid identity code, is typed as such.
                 if !hetu_valid(s)
                     && matches!(s.as_bytes()[6], b'-' | b'+')
-                    && personnummer_valid(&digits(s))
+                    && personnummer_valid(digits(s).as_slice())
                 {
                     Some(Kind::Personnummer)
                 } else {
@@ -231,9 +334,10 @@ fn chunk(view: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
         if digit_count >= 10 {
             claim(&p.pnr, &mut claimed, &|s| {
                 let d = digits(s);
+                let d = d.as_slice();
                 let separated = s.len() != d.len();
                 // A bare ten-digit number starting with 0 is far more often a phone number.
-                if (separated || d.len() == 12 || s.as_bytes()[0] != b'0') && personnummer_valid(&d)
+                if (separated || d.len() == 12 || s.as_bytes()[0] != b'0') && personnummer_valid(d)
                 {
                     Some(Kind::Personnummer)
                 } else {
@@ -243,7 +347,7 @@ fn chunk(view: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
         }
         if digit_count >= 13 {
             claim(&p.card, &mut claimed, &|s| {
-                luhn(&digits(s)).then_some(Kind::Card)
+                luhn(digits(s).as_slice()).then_some(Kind::Card)
             });
         }
     }
@@ -256,11 +360,16 @@ fn chunk(view: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
     }
     if separators >= 2 {
         claim(&p.date, &mut claimed, &|s| {
-            let parts: Vec<&str> = s.split(['.', '/', '-']).collect();
-            let (day, month) = if parts[0].len() == 4 {
-                (num(parts[2].as_bytes()), num(parts[1].as_bytes()))
+            let mut parts = s.split(['.', '/', '-']).map(str::as_bytes);
+            let (first, second, third) = (
+                parts.next().unwrap_or_default(),
+                parts.next().unwrap_or_default(),
+                parts.next().unwrap_or_default(),
+            );
+            let (day, month) = if first.len() == 4 {
+                (num(third), num(second))
             } else {
-                (num(parts[0].as_bytes()), num(parts[1].as_bytes()))
+                (num(first), num(second))
             };
             date_ok(day, month).then_some(Kind::Date)
         });
@@ -268,7 +377,7 @@ fn chunk(view: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
     if !short {
         if may_phone {
             claim(&p.phone, &mut claimed, &|s| {
-                let n = digits(s).len();
+                let n = digits(s).as_slice().len();
                 let ok = if s.starts_with('+') {
                     (7..=15).contains(&n)
                 } else {
@@ -292,14 +401,47 @@ fn chunk(view: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
 
 /// Whether the chunk is an amount of money (`1 200 000 €`, `€ 1 200 000`, `90 000 euroa`).
 fn is_amount(view: &str, start: usize, end: usize) -> bool {
-    let rest = view[end..].trim_start_matches(' ');
-    let after: String = rest.chars().take(8).flat_map(char::to_lowercase).collect();
+    let after = view[end..].trim_start_matches(' ').as_bytes();
     let before = view[..start].trim_end_matches(' ');
+    let starts = |w: &[u8]| after.len() >= w.len() && after[..w.len()].eq_ignore_ascii_case(w);
     [
-        "€", "$", "£", "eur", "euro", "kr", "sek", "kronor", "dollar", "e ",
+        &b"\xE2\x82\xAC"[..],
+        b"$",
+        b"\xC2\xA3",
+        b"eur",
+        b"kr",
+        b"sek",
+        b"dollar",
+        b"e ",
     ]
     .iter()
-    .any(|c| after.starts_with(c))
-        || after == "e"
+    .any(|w| starts(w))
+        || after.eq_ignore_ascii_case(b"e")
         || before.ends_with(['€', '$', '£'])
+}
+
+/// The digits of a short match, on the stack (matches are at most a few dozen bytes).
+struct Digits {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Digits {
+    fn of(s: &str) -> Self {
+        let mut d = Digits {
+            buf: [0; 40],
+            len: 0,
+        };
+        for b in s.bytes().filter(u8::is_ascii_digit) {
+            if d.len < d.buf.len() {
+                d.buf[d.len] = b;
+                d.len += 1;
+            }
+        }
+        d
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }

@@ -49,7 +49,7 @@ pub fn build_engine(config: &Config, store: Arc<dyn Store>) -> Result<Engine, St
         knowledge: Arc::new(knowledge),
         store,
         guard: Arc::new(OpenGuard),
-        redactor: Arc::new(PiiRedactor),
+        redactor: Arc::new(PiiRedactor::warmed()),
         classifier: Arc::new(AllGeneral),
         clock: Arc::new(SystemClock),
         metrics: Metrics::new(),

@@ -127,13 +127,25 @@ fn redact_streams_one_line_per_line_and_survives_bad_bytes() {
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     // Streaming: each answer arrives before the next line is written.
     let mut line = String::new();
-    stdin.write_all(b"hetu 131052-308T kiitos\n").expect("write");
+    stdin
+        .write_all(b"hetu 131052-308T kiitos\n")
+        .expect("write");
     stdin.flush().expect("flush");
     stdout.read_line(&mut line).expect("read");
     assert_eq!(line, "hetu [HETU] kiitos\n");
-    stdin.write_all(b"\xff\xfe 1234567\n\nplain text\nno newline at end").expect("write");
+    stdin
+        .write_all(b"\xff\xfe 1234567\n\nplain text\nno newline at end")
+        .expect("write");
     drop(stdin);
     let rest: Vec<String> = stdout.lines().map(|l| l.expect("utf-8")).collect();
-    assert_eq!(rest, ["\u{FFFD}\u{FFFD} [NUMBER]", "", "plain text", "no newline at end"]);
+    assert_eq!(
+        rest,
+        [
+            "\u{FFFD}\u{FFFD} [NUMBER]",
+            "",
+            "plain text",
+            "no newline at end"
+        ]
+    );
     assert!(child.wait().expect("wait").success());
 }
