@@ -50,6 +50,10 @@ enum Command {
         /// The questions.
         questions: Vec<String>,
     },
+    /// Classify questions against the terms of use: one per line on stdin, one line out each,
+    /// its first word the verdict (general, case_specific, advertising), then the reason.
+    /// Questions are redacted first, as in a chat.
+    Classify,
     /// Redact personal data from stdin: one redacted line out per line in, flushed as it goes.
     /// Invalid UTF-8 is decoded lossily and still redacted; odd input never stops it.
     Redact,
@@ -143,6 +147,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             runtime()?.block_on(ask(config, questions))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Classify => {
+            classify_stream(std::io::stdin().lock(), std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Redact => {
             kanava::redact::redact_lines(std::io::stdin().lock(), std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
@@ -184,6 +192,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `kanava classify`: the same redaction, language detection and rules as a chat.
+fn classify_stream(mut input: impl BufRead, mut output: impl Write) -> Result<()> {
+    use kanava::policy::{Classifier, RuleClassifier};
+    use kanava::redact::{PiiRedactor, Redactor};
+    let knowledge =
+        kanava::knowledge::KnowledgeBase::load(std::path::Path::new("./knowledge")).ok();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line)).into_owned();
+        let redacted = PiiRedactor.redact(&text);
+        let lang = knowledge
+            .as_ref()
+            .and_then(|k| k.detect_language(&redacted.text))
+            .unwrap_or(kanava_adapter::Lang::Fi);
+        let c = RuleClassifier.classify(&redacted.text, lang);
+        writeln!(output, "{} {}", c.verdict.as_str(), c.reason)?;
+        output.flush()?;
     }
 }
 

@@ -2,8 +2,12 @@
 //! advertising. The rule-based classifier plugs in here by implementing [`Classifier`]; until
 //! then [`AllGeneral`] treats every question as general.
 
+mod classifier;
+
 use kanava_adapter::Lang;
 use serde::{Deserialize, Serialize};
+
+pub use classifier::RuleClassifier;
 
 /// What kind of message, by the terms of use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -84,6 +84,8 @@ struct ChunkPatterns {
     date: Regex,
     ipv4: Regex,
     number: Regex,
+    /// Diary numbers: number / office / year (`1234/567/2024`).
+    diary: Regex,
     year_range: Regex,
     time_range: Regex,
 }
@@ -100,6 +102,7 @@ fn chunk_patterns() -> &'static ChunkPatterns {
             date: re(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}[./\-][0-9]{1,2}[./\-](?:[0-9]{4}|[0-9]{2})"),
             ipv4: re(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}"),
             number: re(r"[0-9](?:[ .\-]?[0-9]){5,}"),
+            diary: re(r"[0-9]{1,6}/[0-9]{1,4}/(?:19|20)[0-9]{2}"),
             year_range: re(r"^(?:19|20)[0-9][0-9] ?- ?(?:19|20)[0-9][0-9]$"),
             time_range: re(r"^[0-9]{1,2}[.:][0-9][0-9] ?- ?[0-9]{1,2}[.:][0-9][0-9]$"),
         }
@@ -387,6 +390,7 @@ fn chunk(view: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
             });
         }
         let amount = is_amount(view, start, end);
+        claim(&p.diary, &mut claimed, &|_| Some(Kind::Number));
         claim(&p.number, &mut claimed, &|_| {
             (!amount).then_some(Kind::Number)
         });

@@ -85,10 +85,10 @@ fn long_numbers_in_every_grouping() {
         );
         assert!(out.contains("[NUMBER]"), "{s}: {out}");
     }
-    assert_eq!(
-        r("diarienummer 1234/567/2024"),
-        "diarienummer 1234/567/2024"
-    );
+    // Diary numbers (number / office / year) identify a case; a regulation number does not.
+    assert_eq!(r("diarienummer 1234/567/2024"), "diarienummer [NUMBER]");
+    assert_eq!(r("dnr 12/34/2024 ok"), "dnr [NUMBER] ok");
+    same("asetus (EU) 2016/679");
 }
 
 #[test]

@@ -19,7 +19,7 @@ use crate::engine::{Engine, EngineConfig, Parts};
 use crate::guard::OpenGuard;
 use crate::knowledge::KnowledgeBase;
 use crate::metrics::Metrics;
-use crate::policy::AllGeneral;
+use crate::policy::RuleClassifier;
 use crate::redact::PiiRedactor;
 use crate::storage::{SledStore, Store};
 
@@ -50,7 +50,7 @@ pub fn build_engine(config: &Config, store: Arc<dyn Store>) -> Result<Engine, St
         store,
         guard: Arc::new(OpenGuard),
         redactor: Arc::new(PiiRedactor::warmed()),
-        classifier: Arc::new(AllGeneral),
+        classifier: Arc::new(RuleClassifier),
         clock: Arc::new(SystemClock),
         metrics: Metrics::new(),
     };

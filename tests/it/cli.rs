@@ -149,3 +149,36 @@ fn redact_streams_one_line_per_line_and_survives_bad_bytes() {
     );
     assert!(child.wait().expect("wait").success());
 }
+
+#[test]
+fn classify_prints_verdict_then_reason_per_line() {
+    let mut child = Command::new(kanava_bin())
+        .arg("classify")
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all("Missä vaiheessa hakemukseni 1234567 on?\nKuinka kauan käsittely kestää?\nBuy cheap permits at www.example.com\n\n".as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first: Vec<&str> = text
+        .lines()
+        .map(|l| l.split(' ').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        first,
+        ["case_specific", "general", "advertising", "general"],
+        "{text}"
+    );
+    assert!(
+        text.lines().next().is_some_and(|l| l.contains("[NUMBER]")),
+        "the reason names the signal: {text}"
+    );
+    assert!(!text.contains("1234567"));
+}

@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod pipeline;
+mod policy;
 mod privacy;
 mod quality;
 mod redaction;
