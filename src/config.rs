@@ -49,6 +49,24 @@ struct RawConfig {
     conversation: RawConversation,
     #[serde(default)]
     webchat: RawWebchat,
+    #[serde(default)]
+    terms: RawTerms,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTerms {
+    strikes_to_block: Option<i64>,
+    strike_window_hours: Option<i64>,
+    user_messages_per_minute: Option<i64>,
+    user_burst: Option<i64>,
+    channel_messages_per_minute: Option<i64>,
+    global_messages_per_minute: Option<i64>,
+    identifiers_per_user: Option<i64>,
+    identifier_window_hours: Option<i64>,
+    global_identifier_spike: Option<i64>,
+    global_window_minutes: Option<i64>,
+    identifier_secret: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -103,6 +121,10 @@ pub struct Config {
     pub default_language: Lang,
     /// Web chat settings.
     pub webchat: WebchatConfig,
+    /// Terms-of-use enforcement.
+    pub terms: crate::guard::TermsConfig,
+    /// The identifier hashing secret (hex in the config); `None`: a key file in the data dir.
+    pub identifier_secret: Option<[u8; 32]>,
 }
 
 /// Web chat settings.
@@ -173,7 +195,14 @@ fn apply_env(
     table: &mut toml::Table,
     env: impl Iterator<Item = (String, String)>,
 ) -> Result<(), ConfigError> {
-    const SECTIONS: [&str; 5] = ["server", "storage", "knowledge", "conversation", "webchat"];
+    const SECTIONS: [&str; 6] = [
+        "server",
+        "storage",
+        "knowledge",
+        "conversation",
+        "webchat",
+        "terms",
+    ];
     for (name, value) in env {
         let Some(rest) = name.strip_prefix("KANAVA_") else {
             continue;
@@ -266,7 +295,108 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
             ));
         }
     }
+    let t = raw.terms;
+    let int = |key: &str,
+               v: Option<i64>,
+               default: i64,
+               range: std::ops::RangeInclusive<i64>|
+     -> Result<u64, ConfigError> {
+        let v = v.unwrap_or(default);
+        if range.contains(&v) {
+            Ok(v as u64)
+        } else {
+            Err(key_err(
+                key,
+                format!("{v} is outside {}..={}", range.start(), range.end()),
+            ))
+        }
+    };
+    let minute = crate::clock::MINUTE;
+    let mk_rate = |per_minute: u64, burst: u64| crate::guard::Rate {
+        per_minute: per_minute as u32,
+        burst: burst as u32,
+    };
+    let terms = crate::guard::TermsConfig {
+        strikes_to_block: int("terms.strikes_to_block", t.strikes_to_block, 3, 1..=100)? as usize,
+        strike_window: int(
+            "terms.strike_window_hours",
+            t.strike_window_hours,
+            24,
+            1..=24 * 365,
+        )? * 60
+            * minute,
+        user_rate: mk_rate(
+            int(
+                "terms.user_messages_per_minute",
+                t.user_messages_per_minute,
+                20,
+                1..=10_000,
+            )?,
+            int("terms.user_burst", t.user_burst, 10, 1..=10_000)?,
+        ),
+        channel_rate: mk_rate(
+            int(
+                "terms.channel_messages_per_minute",
+                t.channel_messages_per_minute,
+                6000,
+                1..=10_000_000,
+            )?,
+            500,
+        ),
+        global_rate: mk_rate(
+            int(
+                "terms.global_messages_per_minute",
+                t.global_messages_per_minute,
+                30_000,
+                1..=10_000_000,
+            )?,
+            2000,
+        ),
+        identifiers_per_user: int(
+            "terms.identifiers_per_user",
+            t.identifiers_per_user,
+            3,
+            1..=1000,
+        )? as usize,
+        identifier_window: int(
+            "terms.identifier_window_hours",
+            t.identifier_window_hours,
+            24,
+            1..=24 * 30,
+        )? * 60
+            * minute,
+        global_spike: int(
+            "terms.global_identifier_spike",
+            t.global_identifier_spike,
+            50,
+            1..=1_000_000,
+        )? as usize,
+        global_window: int(
+            "terms.global_window_minutes",
+            t.global_window_minutes,
+            10,
+            1..=24 * 60,
+        )? * minute,
+        ..crate::guard::TermsConfig::default()
+    };
+    let identifier_secret = match t.identifier_secret {
+        None => None,
+        Some(h) => {
+            let bytes = hex::decode(h.trim()).ok().filter(|b| b.len() == 32);
+            let Some(bytes) = bytes else {
+                return Err(key_err(
+                    "terms.identifier_secret",
+                    "must be 64 hexadecimal characters (32 bytes)",
+                ));
+            };
+            let mut k = [0u8; 32];
+            k.copy_from_slice(&bytes);
+            Some(k)
+        }
+    };
     Ok(Config {
+        terms,
+        identifier_secret,
         listen,
         data_dir: cli
             .data_dir

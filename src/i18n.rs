@@ -100,8 +100,110 @@ impl Text {
     }
 }
 
+/// The text of a guard's notice in a language.
+pub fn notice(n: &crate::guard::Notice, lang: Lang) -> String {
+    use crate::guard::{BlockReason, Notice};
+    match n {
+        Notice::SlowDown => Text::SlowDown.get(lang).to_string(),
+        Notice::GeneralOnly => Text::CaseSpecific.get(lang).to_string(),
+        Notice::AppealReceived => match lang {
+            Lang::Fi => "Valituksesi on vastaanotettu. Ylläpitäjä käsittelee sen.",
+            Lang::Sv => "Din överklagan har tagits emot. En moderator granskar den.",
+            Lang::En => "Your appeal has been received. A moderator will review it.",
+        }
+        .to_string(),
+        Notice::Blocked { reason, until } => {
+            let why = match (reason, lang) {
+                (BlockReason::Strikes, Lang::Fi) => "käyttöehtoja on rikottu toistuvasti",
+                (BlockReason::Strikes, Lang::Sv) => {
+                    "användarvillkoren har brutits upprepade gånger"
+                }
+                (BlockReason::Strikes, Lang::En) => "the terms of use were broken repeatedly",
+                (BlockReason::Enumeration, Lang::Fi) => {
+                    "palvelusta on kyselty järjestelmällisesti hakemusten tunnisteita"
+                }
+                (BlockReason::Enumeration, Lang::Sv) => {
+                    "tjänsten har använts för att systematiskt fråga efter ärendenummer"
+                }
+                (BlockReason::Enumeration, Lang::En) => {
+                    "the service was used to systematically query case identifiers"
+                }
+                (BlockReason::Moderator, Lang::Fi) => {
+                    "ylläpitäjä on estänyt käyttäjän käyttöehtojen vastaisen toiminnan vuoksi"
+                }
+                (BlockReason::Moderator, Lang::Sv) => {
+                    "en moderator har blockerat användaren för brott mot användarvillkoren"
+                }
+                (BlockReason::Moderator, Lang::En) => {
+                    "a moderator blocked the user for breaking the terms of use"
+                }
+            };
+            let when = match until {
+                Some(t) => match lang {
+                    Lang::Fi => format!("Esto on voimassa {} asti.", format_time(*t, lang)),
+                    Lang::Sv => format!("Blockeringen gäller till {}.", format_time(*t, lang)),
+                    Lang::En => format!("The block lasts until {}.", format_time(*t, lang)),
+                },
+                None => match lang {
+                    Lang::Fi => {
+                        "Esto on voimassa, kunnes ylläpitäjä on käsitellyt sen.".to_string()
+                    }
+                    Lang::Sv => {
+                        "Blockeringen gäller tills en moderator har granskat den.".to_string()
+                    }
+                    Lang::En => "The block lasts until a moderator has reviewed it.".to_string(),
+                },
+            };
+            match lang {
+                Lang::Fi => format!("Sinut on estetty käyttämästä tätä palvelua, koska {why}. {when} Voit pyytää eston tarkistamista lähettämällä viestin, joka alkaa sanalla /valitus, ja kirjoittamalla perustelusi sen perään."),
+                Lang::Sv => format!("Du har blockerats från tjänsten eftersom {why}. {when} Du kan begära omprövning genom att skicka ett meddelande som börjar med /överklaga följt av din motivering."),
+                Lang::En => format!("You have been blocked from this service because {why}. {when} To ask for a review, send a message starting with /appeal followed by your reasons."),
+            }
+        }
+    }
+}
+
+/// A UTC time as each language writes it.
+pub fn format_time(micros: crate::clock::Micros, lang: Lang) -> String {
+    let secs = micros / 1_000_000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (h, m) = (rem / 3600, (rem % 3600) / 60);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(mo <= 2);
+    match lang {
+        Lang::Fi => format!("{d}.{mo}.{y} klo {h:02}.{m:02} UTC"),
+        Lang::Sv => format!("{y}-{mo:02}-{d:02} kl. {h:02}:{m:02} UTC"),
+        Lang::En => format!("{y}-{mo:02}-{d:02} {h:02}:{m:02} UTC"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn times_and_block_notices_in_three_languages() {
+        use crate::guard::{BlockReason, Notice};
+        // 2026-11-24 20:40 UTC
+        let t = 1_795_984_800_000_000;
+        assert_eq!(super::format_time(t, Lang::Fi), "24.11.2026 klo 20.40 UTC");
+        assert_eq!(super::format_time(t, Lang::Sv), "2026-11-24 kl. 20:40 UTC");
+        let n = Notice::Blocked {
+            reason: BlockReason::Enumeration,
+            until: Some(t),
+        };
+        let [fi, sv, en] = Lang::ALL.map(|l| super::notice(&n, l));
+        assert!(fi.contains("/valitus") && fi.contains("24.11.2026"));
+        assert!(sv.contains("/överklaga") && sv.contains("2026-11-24"));
+        assert!(en.contains("/appeal") && en.contains("2026-11-24"));
+    }
+
     use super::*;
 
     #[test]

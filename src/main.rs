@@ -62,8 +62,100 @@ enum Command {
         #[command(subcommand)]
         command: KnowledgeCommand,
     },
+    /// Moderate blocks (through the running server if any). Every action is audited.
+    Block {
+        #[command(subcommand)]
+        command: BlockCommand,
+    },
+    /// Read the audit log: blocks, unblocks, strikes, alerts, lockdowns.
+    Audit {
+        /// Only records since this long ago (e.g. 24h, 7d) or this date (YYYY-MM-DD) [default: all].
+        #[arg(long)]
+        since: Option<String>,
+        /// Only records of this kind (block, unblock, strike, enumeration_alert, lockdown, appeal).
+        #[arg(long)]
+        kind: Option<String>,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Data directory [default: ./data].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+    /// Lift an identifier lockdown started by a spike of identifiers across users.
+    Lockdown {
+        #[command(subcommand)]
+        command: LockdownCommand,
+    },
     /// Counts of stored transcripts, feedback and sessions (through the running server if any).
     Stats {
+        /// Data directory [default: ./data].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct Who {
+    /// Channel instance (e.g. webchat, telegram).
+    #[arg(long)]
+    channel: String,
+    /// Platform user id.
+    #[arg(long)]
+    user: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum BlockCommand {
+    /// Block a user.
+    Add {
+        #[command(flatten)]
+        who: Who,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: String,
+        /// Hours until the block ends [default: until lifted].
+        #[arg(long)]
+        hours: Option<u64>,
+        /// Your personal moderator id.
+        #[arg(long, env = "KANAVA_MODERATOR")]
+        moderator: String,
+        /// Data directory [default: ./data].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+    /// Lift a block.
+    Remove {
+        #[command(flatten)]
+        who: Who,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: String,
+        /// Your personal moderator id.
+        #[arg(long, env = "KANAVA_MODERATOR")]
+        moderator: String,
+        /// Data directory [default: ./data].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+    /// List blocks.
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Data directory [default: ./data].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LockdownCommand {
+    /// Lift the lockdown now.
+    Lift {
+        /// Your personal moderator id.
+        #[arg(long, env = "KANAVA_MODERATOR")]
+        moderator: String,
         /// Data directory [default: ./data].
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
@@ -177,6 +269,144 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Block { command } => {
+            let (data, req, json) = match command {
+                BlockCommand::Add {
+                    who,
+                    reason,
+                    hours,
+                    moderator,
+                    data,
+                } => (
+                    data,
+                    Request::BlockAdd {
+                        channel: who.channel,
+                        user: who.user,
+                        moderator,
+                        reason,
+                        hours,
+                    },
+                    false,
+                ),
+                BlockCommand::Remove {
+                    who,
+                    reason,
+                    moderator,
+                    data,
+                } => (
+                    data,
+                    Request::BlockRemove {
+                        channel: who.channel,
+                        user: who.user,
+                        moderator,
+                        reason,
+                    },
+                    false,
+                ),
+                BlockCommand::List { json, data } => (data, Request::BlockList, json),
+            };
+            let config = load_config(
+                cli.config.as_ref(),
+                Overrides {
+                    data_dir: data,
+                    ..Overrides::default()
+                },
+            )?;
+            match runtime()?.block_on(data_command(&config, req))? {
+                Response::Block(b) => println!("{}", serde_json::to_string(&b)?),
+                Response::Blocks(list) if json => {
+                    for b in list {
+                        println!("{}", serde_json::to_string(&b)?);
+                    }
+                }
+                Response::Blocks(list) => {
+                    println!(
+                        "{:<12} {:<24} {:<12} {:<26} {:<10} reason",
+                        "channel", "user", "why", "until", "source"
+                    );
+                    for b in list {
+                        let until = b.expires.map_or("review".to_string(), |e| {
+                            kanava::i18n::format_time(e, kanava_adapter::Lang::En)
+                        });
+                        let source = match &b.source {
+                            kanava::guard::BlockSource::Automatic => "automatic".to_string(),
+                            kanava::guard::BlockSource::Moderator(m) => m.clone(),
+                        };
+                        println!(
+                            "{:<12} {:<24} {:<12} {:<26} {:<10} {}",
+                            b.channel,
+                            b.user,
+                            format!("{:?}", b.reason).to_lowercase(),
+                            until,
+                            source,
+                            b.detail
+                        );
+                    }
+                }
+                Response::Error { message } => bail!("{message}"),
+                other => bail!("unexpected answer {other:?}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            since,
+            kind,
+            json,
+            data,
+        } => {
+            let config = load_config(
+                cli.config.as_ref(),
+                Overrides {
+                    data_dir: data,
+                    ..Overrides::default()
+                },
+            )?;
+            let since = match since {
+                None => 0,
+                Some(s) => parse_since(&s)?,
+            };
+            match runtime()?.block_on(data_command(&config, Request::Audit { since, kind }))? {
+                Response::Audit(records) => {
+                    for r in records {
+                        if json {
+                            println!("{}", serde_json::to_string(&r)?);
+                        } else {
+                            let who = r
+                                .subject
+                                .map(|(c, u)| format!("{c}/{u}"))
+                                .unwrap_or_else(|| "-".into());
+                            println!(
+                                "{}  {:<18} {:<12} {:<28} {}",
+                                kanava::i18n::format_time(r.at, kanava_adapter::Lang::En),
+                                r.kind,
+                                r.actor,
+                                who,
+                                r.reason
+                            );
+                        }
+                    }
+                }
+                Response::Error { message } => bail!("{message}"),
+                other => bail!("unexpected answer {other:?}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lockdown {
+            command: LockdownCommand::Lift { moderator, data },
+        } => {
+            let config = load_config(
+                cli.config.as_ref(),
+                Overrides {
+                    data_dir: data,
+                    ..Overrides::default()
+                },
+            )?;
+            match runtime()?.block_on(data_command(&config, Request::LiftLockdown { moderator }))? {
+                Response::Error { message } => bail!("{message}"),
+                _ => println!("lockdown lifted"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Stats { data } => {
             let config = load_config(
                 cli.config.as_ref(),
@@ -189,6 +419,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             match resp {
                 Response::Stats(s) => println!("{}", serde_json::to_string(&s)?),
                 Response::Error { message } => bail!("{message}"),
+                other => bail!("unexpected answer {other:?}"),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -231,7 +462,46 @@ async fn data_command(config: &Config, req: Request) -> Result<Response> {
         bail!("no data directory at {}", config.data_dir.display());
     }
     let store = SledStore::open(&config.data_dir)?;
-    Ok(control::execute(&store, req))
+    let key = kanava::server::identifier_key(config)?;
+    let guard = kanava::guard::TermsGuard::open(
+        store.db(),
+        config.terms.clone(),
+        key,
+        Arc::new(kanava::clock::SystemClock),
+    )?;
+    Ok(control::execute(&store, &guard, req))
+}
+
+/// `24h`, `7d`, `30m` ago, or a `YYYY-MM-DD` date, as microseconds since the epoch.
+fn parse_since(s: &str) -> Result<u64> {
+    use kanava::clock::Clock;
+    let now = kanava::clock::SystemClock.now();
+    let unit = |c: char| match c {
+        'm' => Some(60u64),
+        'h' => Some(3600),
+        'd' => Some(86_400),
+        _ => None,
+    };
+    if let Some(last) = s.chars().last() {
+        if let (Some(u), Ok(n)) = (unit(last), s[..s.len() - 1].parse::<u64>()) {
+            return Ok(now.saturating_sub(n * u * 1_000_000));
+        }
+    }
+    let parts: Vec<i64> = s.split('-').filter_map(|p| p.parse().ok()).collect();
+    if let [y, m, d] = parts[..] {
+        if (1..=12).contains(&m) && (1..=31).contains(&d) {
+            // Days since the epoch (inverse of the civil-date algorithm in i18n::format_time).
+            let y = if m <= 2 { y - 1 } else { y };
+            let era = y.div_euclid(400);
+            let yoe = y - era * 400;
+            let mp = if m > 2 { m - 3 } else { m + 9 };
+            let doy = (153 * mp + 2) / 5 + d - 1;
+            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+            let days = era * 146_097 + doe - 719_468;
+            return Ok((days.max(0) as u64) * 86_400 * 1_000_000);
+        }
+    }
+    bail!("--since {s:?}: expected a duration like 24h, 7d, 30m or a date like 2026-11-23")
 }
 
 async fn serve(config: Config) -> Result<()> {
@@ -272,8 +542,16 @@ async fn wait_for_signal() {
 }
 
 async fn ask(config: Config, questions: Vec<String>) -> Result<()> {
-    let store: Arc<dyn Store> = Arc::new(SledStore::temporary()?);
-    let engine = kanava::server::build_engine(&config, store)?;
+    let sled_store = SledStore::temporary()?;
+    let key = kanava::guard::IdentifierKey::new(rand::random());
+    let guard = Arc::new(kanava::guard::TermsGuard::open(
+        sled_store.db(),
+        config.terms.clone(),
+        key,
+        Arc::new(kanava::clock::SystemClock),
+    )?);
+    let store: Arc<dyn Store> = Arc::new(sled_store);
+    let engine = kanava::server::build_engine(&config, store, guard)?;
     let mut out = std::io::stdout().lock();
     let mut from_stdin = std::io::stdin().lock().lines();
     let mut from_args = questions.into_iter();
@@ -303,7 +581,12 @@ async fn ask(config: Config, questions: Vec<String>) -> Result<()> {
 
 async fn ask_one(engine: &Engine, question: String) -> String {
     let inbound = Inbound {
-        identity: UserIdentity::new(ChannelId::new("cli"), "cli"),
+        // Each question is its own user: rate limits and identifier tracking are about chats,
+        // not about a batch on the command line.
+        identity: UserIdentity::new(
+            ChannelId::new("cli"),
+            format!("ask-{}", rand::random::<u64>()),
+        ),
         chat: ChatId::new(format!("ask-{}", rand::random::<u64>())),
         event: Event::Text(question),
     };

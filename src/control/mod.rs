@@ -11,6 +11,9 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tracing::{info, warn};
 
+use crate::audit::AuditRecord;
+use crate::clock::{Clock, SystemClock};
+use crate::guard::{Block, TermsGuard};
 use crate::storage::{Stats, Store};
 
 /// A request over the control socket (one JSON line).
@@ -19,6 +22,44 @@ use crate::storage::{Stats, Store};
 pub enum Request {
     /// Counts of stored records.
     Stats,
+    /// A moderator blocks an identity.
+    BlockAdd {
+        /// Channel instance.
+        channel: String,
+        /// Platform user id.
+        user: String,
+        /// The moderator's personal id.
+        moderator: String,
+        /// Why.
+        reason: String,
+        /// Hours until it ends; `None`: until lifted.
+        hours: Option<u64>,
+    },
+    /// A moderator lifts a block.
+    BlockRemove {
+        /// Channel instance.
+        channel: String,
+        /// Platform user id.
+        user: String,
+        /// The moderator's personal id.
+        moderator: String,
+        /// Why.
+        reason: String,
+    },
+    /// Every block.
+    BlockList,
+    /// Audit records since a time, optionally of one kind.
+    Audit {
+        /// Microseconds since the epoch.
+        since: u64,
+        /// Record kind.
+        kind: Option<String>,
+    },
+    /// Staff lift an identifier lockdown.
+    LiftLockdown {
+        /// The moderator's personal id.
+        moderator: String,
+    },
 }
 
 /// A response (one JSON line).
@@ -27,6 +68,14 @@ pub enum Request {
 pub enum Response {
     /// Counts.
     Stats(Stats),
+    /// One block (added or removed).
+    Block(Block),
+    /// Blocks.
+    Blocks(Vec<Block>),
+    /// Audit records.
+    Audit(Vec<AuditRecord>),
+    /// Done.
+    Done,
     /// The request failed.
     Error {
         /// Why.
@@ -39,15 +88,43 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join("kanava.sock")
 }
 
-/// Answers one request against the store.
-pub fn execute(store: &dyn Store, req: Request) -> Response {
+/// Answers one request against the store and the guard.
+pub fn execute(store: &dyn Store, guard: &TermsGuard, req: Request) -> Response {
+    let now = SystemClock.now();
+    let err = |e: &dyn std::fmt::Display| Response::Error {
+        message: e.to_string(),
+    };
     match req {
-        Request::Stats => match store.stats() {
-            Ok(s) => Response::Stats(s),
-            Err(e) => Response::Error {
-                message: e.to_string(),
-            },
-        },
+        Request::Stats => store.stats().map_or_else(|e| err(&e), Response::Stats),
+        Request::BlockAdd {
+            channel,
+            user,
+            moderator,
+            reason,
+            hours,
+        } => {
+            let expires = hours.map(|h| now + h * 3_600_000_000);
+            guard
+                .block_add(&channel, &user, &moderator, &reason, expires, now)
+                .map_or_else(|e| err(&e), Response::Block)
+        }
+        Request::BlockRemove {
+            channel,
+            user,
+            moderator,
+            reason,
+        } => guard
+            .block_remove(&channel, &user, &moderator, &reason, now)
+            .map_or_else(|e| err(&e), Response::Block),
+        Request::BlockList => Response::Blocks(guard.block_list()),
+        Request::Audit { since, kind } => guard
+            .audit_log()
+            .list(since, kind.as_deref())
+            .map_or_else(|e| err(&e), Response::Audit),
+        Request::LiftLockdown { moderator } => {
+            guard.lift_lockdown(&moderator, now);
+            Response::Done
+        }
     }
 }
 
@@ -55,6 +132,7 @@ pub fn execute(store: &dyn Store, req: Request) -> Response {
 pub async fn listen(
     data_dir: &Path,
     store: Arc<dyn Store>,
+    guard: Arc<TermsGuard>,
 ) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let path = socket_path(data_dir);
     // We hold the sled lock, so a socket file left here is from a crashed run.
@@ -67,9 +145,9 @@ pub async fn listen(
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let store = store.clone();
+            let (store, guard) = (store.clone(), guard.clone());
             tokio::spawn(async move {
-                if let Err(e) = serve_client(stream, store).await {
+                if let Err(e) = serve_client(stream, store, guard).await {
                     warn!(error = %e, "control client failed");
                 }
             });
@@ -83,12 +161,16 @@ fn set_owner_only(path: &Path) -> std::io::Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
 }
 
-async fn serve_client(stream: UnixStream, store: Arc<dyn Store>) -> std::io::Result<()> {
+async fn serve_client(
+    stream: UnixStream,
+    store: Arc<dyn Store>,
+    guard: Arc<TermsGuard>,
+) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
     while let Some(line) = lines.next_line().await? {
         let resp = match serde_json::from_str::<Request>(&line) {
-            Ok(req) => execute(store.as_ref(), req),
+            Ok(req) => execute(store.as_ref(), &guard, req),
             Err(e) => Response::Error {
                 message: format!("bad request: {e}"),
             },

@@ -32,6 +32,18 @@ pub fn parse(text: &str) -> Option<Command> {
     }
 }
 
+/// The text of an appeal (`/appeal …`, `/valitus …`, `/överklaga …`), if the message is one.
+pub fn appeal(text: &str) -> Option<&str> {
+    let rest = text.trim_start().strip_prefix('/')?;
+    let (name, body) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    matches!(
+        name.to_lowercase().as_str(),
+        "appeal" | "valitus" | "överklaga" | "overklaga"
+    )
+    .then_some(body.trim())
+    .filter(|b| !b.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,12 +16,12 @@ use kanava_adapter::{
 use tracing::{instrument, warn};
 
 use crate::clock::{Clock, Micros};
-use crate::guard::{Guard, GuardDecision};
+use crate::guard::{Guard, GuardDecision, Notice, Violation};
 use crate::i18n::Text;
 use crate::knowledge::{Decision, KnowledgeBase};
 use crate::metrics::Metrics;
 use crate::policy::{Classifier, Verdict};
-use crate::redact::Redactor;
+use crate::redact::{Kind, Redactor};
 use crate::storage::{
     ConversationKey, FeedbackRecord, RecordKey, Role, SessionState, Store, TranscriptRecord,
 };
@@ -157,34 +157,42 @@ impl Engine {
         let user = inbound.identity.user.clone();
         match inbound.event {
             Event::Text(raw) => {
+                // A blocked user may send one appeal; only its redacted form reaches the guard.
+                let appeal =
+                    commands::appeal(&raw).map(|t| self.parts.redactor.redact(t).text.into_owned());
                 if let GuardDecision::Deny { reason, notice } =
-                    self.parts.guard.check(&inbound.identity, now)
+                    self.parts
+                        .guard
+                        .check(&inbound.identity, now, appeal.as_deref())
                 {
-                    let lang = self.sessions.peek_lang(&conv, hint);
-                    let replies = notice
-                        .map(|t| {
-                            vec![Outbound::plain(
-                                OutboundKind::Notice,
-                                lang,
-                                RichText::text(t.get(lang)),
-                            )]
-                        })
-                        .unwrap_or_default();
-                    return Turn {
-                        replies,
-                        outcome: reason,
-                        confidence: None,
-                    };
+                    return self.denied(&conv, hint, reason, notice);
                 }
                 // The raw text ends here: everything after sees only the redactor's output.
+                // Case identifiers are reduced to keyed hashes while they are being removed.
+                let mut identifiers = Vec::new();
+                let key = self.parts.guard.identifier_key();
                 let redacted = {
-                    let r = self.parts.redactor.redact(&raw);
+                    let r = self
+                        .parts
+                        .redactor
+                        .redact_observed(&raw, &mut |kind, text| {
+                            if let (Kind::Number, Some(k)) = (kind, key) {
+                                identifiers.extend(k.hash(text));
+                            }
+                        });
                     crate::redact::Redacted {
                         text: std::borrow::Cow::Owned(r.text.into_owned()),
                         counts: r.counts,
                     }
                 };
                 drop(raw);
+                if let GuardDecision::Deny { reason, notice } =
+                    self.parts
+                        .guard
+                        .identifiers(&inbound.identity, now, &identifiers)
+                {
+                    return self.denied(&conv, hint, reason, notice);
+                }
                 for (kind, n) in redacted.counts.iter() {
                     self.parts
                         .metrics
@@ -204,6 +212,30 @@ impl Engine {
                 }
             }
             other => self.event(&conv, &user, hint, other, now).await,
+        }
+    }
+
+    fn denied(
+        &self,
+        conv: &ConversationKey,
+        hint: Option<Lang>,
+        reason: &'static str,
+        notice: Option<Notice>,
+    ) -> Turn {
+        let lang = self.sessions.peek_lang(conv, hint);
+        let replies = notice
+            .map(|n| {
+                vec![Outbound::plain(
+                    OutboundKind::Notice,
+                    lang,
+                    RichText::text(crate::i18n::notice(&n, lang)),
+                )]
+            })
+            .unwrap_or_default();
+        Turn {
+            replies,
+            outcome: reason,
+            confidence: None,
         }
     }
 
@@ -238,14 +270,24 @@ impl Engine {
                 ),
                 "case_specific",
             ),
-            Verdict::Advertising => (
-                Outbound::plain(
-                    OutboundKind::Notice,
-                    lang,
-                    RichText::text(Text::Advertising.get(lang)),
-                ),
-                "advertising",
-            ),
+            Verdict::Advertising => {
+                let mut warning = RichText::text(Text::Advertising.get(lang));
+                let who = kanava_adapter::UserIdentity::new(
+                    kanava_adapter::ChannelId::new(conv.channel.clone()),
+                    user,
+                );
+                if let Some(n) = self
+                    .parts
+                    .guard
+                    .violation(&who, now, Violation::Advertising)
+                {
+                    warning.append(RichText::text(crate::i18n::notice(&n, lang)));
+                }
+                (
+                    Outbound::plain(OutboundKind::Notice, lang, warning),
+                    "advertising",
+                )
+            }
         };
         let user_record = TranscriptRecord {
             at: now,

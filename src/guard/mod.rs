@@ -1,30 +1,100 @@
-//! The guard: the first step of the pipeline, deciding whether a message is processed at all
-//! (blocked users, rate limits). The terms-of-use enforcement plugs in here by implementing
-//! [`Guard`]; until then [`OpenGuard`] lets everything through.
+//! The guard: the first step of the pipeline, deciding whether a message is processed at all.
+//! [`TermsGuard`] enforces the terms of use (blocks, strikes, rate limits, enumeration defense);
+//! [`OpenGuard`] lets everything through (tools and tests).
+
+mod blocks;
+mod enumeration;
+mod limits;
+mod terms;
 
 use kanava_adapter::UserIdentity;
 
 use crate::clock::Micros;
+
+pub use blocks::{Block, BlockSource};
+pub use enumeration::{IdentifierHash, IdentifierKey};
+pub use limits::Rate;
+pub use terms::{GuardError, TermsConfig, TermsGuard};
+
+/// A notice the guard wants the user to get, rendered by the engine in the user's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Too many messages: please slow down.
+    SlowDown,
+    /// Blocked: why, until when (`None`: until a moderator's review), how to appeal.
+    Blocked {
+        /// Why, in words for the user (a fixed reason code, never message text).
+        reason: BlockReason,
+        /// When the block ends.
+        until: Option<Micros>,
+    },
+    /// During an identifier lockdown: general questions only.
+    GeneralOnly,
+    /// An appeal was recorded.
+    AppealReceived,
+}
+
+/// Why a user was blocked, as the user is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockReason {
+    /// Repeated breaches of the terms of use (strikes).
+    Strikes,
+    /// Systematic querying of case identifiers.
+    Enumeration,
+    /// A moderator's decision.
+    Moderator,
+}
 
 /// What the guard decided about one inbound message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GuardDecision {
     /// Process the message.
     Allow,
-    /// Do not process or store it. `notice` is the one message the user gets (in their
-    /// language), or `None` for silence.
+    /// Do not process or store it. `notice` is the one message the user gets, or `None` for
+    /// silence.
     Deny {
-        /// Why, for metrics (`blocked`, `rate_limited`).
+        /// Why, for metrics (`blocked`, `rate_limited`, `enumeration`, `lockdown`).
         reason: &'static str,
         /// The notice to send, if any.
-        notice: Option<crate::i18n::Text>,
+        notice: Option<Notice>,
     },
 }
 
-/// Decides whether a message may enter the pipeline.
+/// A breach of the terms of use found after classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation {
+    /// Promotion or selling.
+    Advertising,
+}
+
+/// Decides whether a message may enter the pipeline and keeps the user's record.
 pub trait Guard: Send + Sync + std::fmt::Debug {
-    /// Checks one message from `who` arriving at `now`.
-    fn check(&self, who: &UserIdentity, now: Micros) -> GuardDecision;
+    /// Checks a message from `who` arriving at `now`, before anything else (blocks, rates).
+    /// `appeal` is the redacted text of an `/appeal` command, which blocked users may send.
+    fn check(&self, who: &UserIdentity, now: Micros, appeal: Option<&str>) -> GuardDecision;
+
+    /// Checks the case identifiers a message carried (keyed hashes, never values).
+    fn identifiers(
+        &self,
+        who: &UserIdentity,
+        now: Micros,
+        ids: &[IdentifierHash],
+    ) -> GuardDecision {
+        let _ = (who, now, ids);
+        GuardDecision::Allow
+    }
+
+    /// Records a breach found by the classifier; may block (then returns the block notice).
+    fn violation(&self, who: &UserIdentity, now: Micros, violation: Violation) -> Option<Notice> {
+        let _ = (who, now, violation);
+        None
+    }
+
+    /// The key that turns case identifiers into hashes, if this guard tracks them.
+    fn identifier_key(&self) -> Option<&IdentifierKey> {
+        None
+    }
 }
 
 /// Lets every message through.
@@ -32,7 +102,7 @@ pub trait Guard: Send + Sync + std::fmt::Debug {
 pub struct OpenGuard;
 
 impl Guard for OpenGuard {
-    fn check(&self, _who: &UserIdentity, _now: Micros) -> GuardDecision {
+    fn check(&self, _who: &UserIdentity, _now: Micros, _appeal: Option<&str>) -> GuardDecision {
         GuardDecision::Allow
     }
 }

@@ -31,7 +31,17 @@ pub struct Redacted<'a> {
 /// Removes personal data from a message.
 pub trait Redactor: Send + Sync + std::fmt::Debug {
     /// Redacts one message.
-    fn redact<'a>(&self, text: &'a str) -> Redacted<'a>;
+    fn redact<'a>(&self, text: &'a str) -> Redacted<'a> {
+        self.redact_observed(text, &mut |_, _| {})
+    }
+
+    /// Redacts one message and shows each item (its kind and normalized text) to `observe`
+    /// before it is dropped: the one place where case identifiers can be hashed.
+    fn redact_observed<'a>(
+        &self,
+        text: &'a str,
+        observe: &mut dyn FnMut(Kind, &str),
+    ) -> Redacted<'a>;
 }
 
 /// kanava's redactor for Finnish, Swedish and English chat text.
@@ -48,7 +58,11 @@ impl PiiRedactor {
 }
 
 impl Redactor for PiiRedactor {
-    fn redact<'a>(&self, text: &'a str) -> Redacted<'a> {
+    fn redact_observed<'a>(
+        &self,
+        text: &'a str,
+        observe: &mut dyn FnMut(Kind, &str),
+    ) -> Redacted<'a> {
         if !prefilter::may_contain(text) {
             return Redacted {
                 text: Cow::Borrowed(text),
@@ -71,6 +85,7 @@ impl Redactor for PiiRedactor {
             if start < last {
                 continue;
             }
+            observe(f.kind, &view.text[f.start..f.end]);
             out.push_str(&text[last..start]);
             out.push_str(f.kind.placeholder());
             counts.add(f.kind);

@@ -16,7 +16,7 @@ use tracing::{error, info};
 use crate::clock::{SystemClock, MINUTE};
 use crate::config::Config;
 use crate::engine::{Engine, EngineConfig, Parts};
-use crate::guard::OpenGuard;
+use crate::guard::{Guard, IdentifierKey, TermsGuard};
 use crate::knowledge::KnowledgeBase;
 use crate::metrics::Metrics;
 use crate::policy::RuleClassifier;
@@ -42,13 +42,52 @@ pub enum StartError {
     },
 }
 
-/// An engine with its store, built from configuration.
-pub fn build_engine(config: &Config, store: Arc<dyn Store>) -> Result<Engine, StartError> {
+/// The identifier hashing key: from the config, or a random key kept owner-only in the data dir.
+pub fn identifier_key(config: &Config) -> Result<IdentifierKey, StartError> {
+    if let Some(k) = config.identifier_secret {
+        return Ok(IdentifierKey::new(k));
+    }
+    let path = config.data_dir.join("identifier.key");
+    let io = |what: &str, source| StartError::Io {
+        what: format!("{what} {}", path.display()),
+        source,
+    };
+    match std::fs::read(&path) {
+        Ok(bytes) if bytes.len() == 32 => {
+            let mut k = [0u8; 32];
+            k.copy_from_slice(&bytes);
+            Ok(IdentifierKey::new(k))
+        }
+        Ok(_) => Err(io(
+            "the identifier key file has the wrong length (expected 32 bytes):",
+            std::io::Error::from(std::io::ErrorKind::InvalidData),
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let k: [u8; 32] = rand::random();
+            std::fs::write(&path, k).map_err(|e| io("cannot write", e))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| io("cannot protect", e))?;
+            }
+            Ok(IdentifierKey::new(k))
+        }
+        Err(e) => Err(io("cannot read", e)),
+    }
+}
+
+/// An engine with its store and guard, built from configuration.
+pub fn build_engine(
+    config: &Config,
+    store: Arc<dyn Store>,
+    guard: Arc<dyn Guard>,
+) -> Result<Engine, StartError> {
     let knowledge = KnowledgeBase::load(&config.knowledge_dir).map_err(StartError::Knowledge)?;
     let parts = Parts {
         knowledge: Arc::new(knowledge),
         store,
-        guard: Arc::new(OpenGuard),
+        guard,
         redactor: Arc::new(PiiRedactor::warmed()),
         classifier: Arc::new(RuleClassifier),
         clock: Arc::new(SystemClock),
@@ -136,9 +175,17 @@ pub async fn run(
         ),
         source,
     })?;
-    let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.data_dir)?);
-    let engine = Arc::new(build_engine(&config, store.clone())?);
-    let control = crate::control::listen(&config.data_dir, store.clone())
+    let sled_store = SledStore::open(&config.data_dir)?;
+    let clock: Arc<dyn crate::clock::Clock> = Arc::new(SystemClock);
+    let guard = Arc::new(TermsGuard::open(
+        sled_store.db(),
+        config.terms.clone(),
+        identifier_key(&config)?,
+        clock,
+    )?);
+    let store: Arc<dyn Store> = Arc::new(sled_store);
+    let engine = Arc::new(build_engine(&config, store.clone(), guard.clone())?);
+    let control = crate::control::listen(&config.data_dir, store.clone(), guard.clone())
         .await
         .map_err(|source| StartError::Io {
             what: "cannot open the control socket".into(),

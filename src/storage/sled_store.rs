@@ -75,6 +75,11 @@ impl SledStore {
         })
     }
 
+    /// The database, for other parts that keep their own trees (guard, audit).
+    pub fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
     fn durable(&self) -> BoxFuture<'static, Result<(), StoreError>> {
         let (tx, rx) = oneshot::channel();
         let sent = self.flush.send(tx);

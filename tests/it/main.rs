@@ -10,4 +10,5 @@ mod quality;
 mod redaction;
 mod retrieval;
 mod support;
+mod terms;
 mod webchat_e2e;

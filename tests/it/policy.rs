@@ -101,8 +101,20 @@ fn advertising_in_three_languages() {
 
 #[test]
 fn asking_why_a_service_works_as_it_does_is_general() {
-    assert_eq!(verdict(Lang::En, "Why can't I see my queue position anymore?"), Verdict::General);
-    assert_eq!(verdict(Lang::Fi, "Miksi en voi enää kysyä jonosijaani?"), Verdict::General);
-    assert_eq!(verdict(Lang::Sv, "Varför kan jag inte se min köplats längre?"), Verdict::General);
-    assert_eq!(verdict(Lang::En, "Why is my application not processed yet?"), Verdict::CaseSpecific);
+    assert_eq!(
+        verdict(Lang::En, "Why can't I see my queue position anymore?"),
+        Verdict::General
+    );
+    assert_eq!(
+        verdict(Lang::Fi, "Miksi en voi enää kysyä jonosijaani?"),
+        Verdict::General
+    );
+    assert_eq!(
+        verdict(Lang::Sv, "Varför kan jag inte se min köplats längre?"),
+        Verdict::General
+    );
+    assert_eq!(
+        verdict(Lang::En, "Why is my application not processed yet?"),
+        Verdict::CaseSpecific
+    );
 }

@@ -1,0 +1,581 @@
+//! [`TermsGuard`]: the terms of use enforced. Blocks (with one notice, then silence), strikes that
+//! escalate to temporary and then indefinite blocks, rate limits, and the defense against
+//! enumeration of case identifiers (the queue-position abuse that shut a public chatbot's service
+//! down). Every block, unblock, strike and alert is an audit record.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use kanava_adapter::UserIdentity;
+use tracing::warn;
+
+use super::blocks::{Block, BlockSource, Blocks};
+use super::enumeration::{IdentifierHash, IdentifierKey, Tracker};
+use super::limits::{Hit, Limits, Rate};
+use super::{BlockReason, Guard, GuardDecision, Notice, Violation};
+use crate::audit::{AuditLog, AuditRecord};
+use crate::clock::{Clock, Micros, MINUTE};
+use crate::storage::StoreError;
+
+const HOUR: Micros = 60 * MINUTE;
+const DAY: Micros = 24 * HOUR;
+
+/// The guard's settings (validated config).
+#[derive(Debug, Clone)]
+pub struct TermsConfig {
+    /// Strikes within `strike_window` that lead to a block.
+    pub strikes_to_block: usize,
+    /// The strike window.
+    pub strike_window: Micros,
+    /// Automatic block durations by escalation level; beyond them, indefinite.
+    pub block_durations: Vec<Micros>,
+    /// Per user identity.
+    pub user_rate: Rate,
+    /// Per channel instance.
+    pub channel_rate: Rate,
+    /// Everyone together.
+    pub global_rate: Rate,
+    /// Messages dropped by the user's own limit within a minute that count as flooding (a strike).
+    pub flood_drops: u32,
+    /// Distinct identifiers per user within `identifier_window` allowed before enumeration.
+    pub identifiers_per_user: usize,
+    /// The per-user identifier window.
+    pub identifier_window: Micros,
+    /// Distinct identifiers across all users within `global_window` that start a lockdown.
+    pub global_spike: usize,
+    /// The global window.
+    pub global_window: Micros,
+    /// A lockdown lifts itself after this long without a spike.
+    pub lockdown_decay: Micros,
+}
+
+impl Default for TermsConfig {
+    fn default() -> Self {
+        Self {
+            strikes_to_block: 3,
+            strike_window: DAY,
+            block_durations: vec![DAY, 7 * DAY],
+            user_rate: Rate {
+                per_minute: 20,
+                burst: 10,
+            },
+            channel_rate: Rate {
+                per_minute: 6000,
+                burst: 500,
+            },
+            global_rate: Rate {
+                per_minute: 30000,
+                burst: 2000,
+            },
+            flood_drops: 10,
+            identifiers_per_user: 3,
+            identifier_window: DAY,
+            global_spike: 50,
+            global_window: 10 * MINUTE,
+            lockdown_decay: 30 * MINUTE,
+        }
+    }
+}
+
+/// A failure of a moderator action.
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No such block.
+    #[error("{channel}/{user} is not blocked")]
+    NotBlocked {
+        /// Channel.
+        channel: String,
+        /// User.
+        user: String,
+    },
+}
+
+#[derive(Debug, Default)]
+struct Drops {
+    window_start: Micros,
+    count: u32,
+}
+
+#[derive(Debug)]
+struct State {
+    blocks: Blocks,
+    strikes: HashMap<(String, String), VecDeque<Micros>>,
+    drops: HashMap<(String, String), Drops>,
+    tracker: Tracker,
+    lockdown_since: Option<Micros>,
+    last_spike: Micros,
+}
+
+/// The terms-of-use guard.
+#[derive(Debug)]
+pub struct TermsGuard {
+    config: TermsConfig,
+    key: IdentifierKey,
+    state: Mutex<State>,
+    limits: Limits,
+    audit: AuditLog,
+    strikes_tree: sled::Tree,
+}
+
+fn who_key(who: &UserIdentity) -> (String, String) {
+    (who.channel.to_string(), who.user.clone())
+}
+
+impl TermsGuard {
+    /// Opens the guard's state in `db` (blocks, strikes and audit survive restarts).
+    pub fn open(
+        db: &sled::Db,
+        config: TermsConfig,
+        key: IdentifierKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
+        let blocks = Blocks::open(db)?;
+        let strikes_tree = db.open_tree("strikes")?;
+        let mut strikes: HashMap<(String, String), VecDeque<Micros>> = HashMap::new();
+        for item in strikes_tree.iter() {
+            let (k, _) = item?;
+            if let Some((who, at)) = decode_strike(&k) {
+                strikes.entry(who).or_default().push_back(at);
+            }
+        }
+        let limits = Limits::new(
+            config.user_rate,
+            config.channel_rate,
+            config.global_rate,
+            clock,
+        );
+        Ok(Self {
+            state: Mutex::new(State {
+                blocks,
+                strikes,
+                drops: HashMap::new(),
+                tracker: Tracker::default(),
+                lockdown_since: None,
+                last_spike: 0,
+            }),
+            audit: AuditLog::open(db)?,
+            config,
+            key,
+            limits,
+            strikes_tree,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn audit(
+        &self,
+        at: Micros,
+        kind: &str,
+        actor: &str,
+        subject: Option<&(String, String)>,
+        reason: String,
+    ) {
+        let record = AuditRecord {
+            at,
+            kind: kind.to_string(),
+            actor: actor.to_string(),
+            subject: subject.cloned(),
+            reason,
+        };
+        if let Err(e) = self.audit.append(&record) {
+            warn!(error = %e, kind, "could not write an audit record");
+        }
+    }
+
+    /// A strike; returns the block it led to, if any.
+    fn strike(
+        &self,
+        st: &mut State,
+        who: &(String, String),
+        now: Micros,
+        why: &str,
+    ) -> Option<Block> {
+        let list = st.strikes.entry(who.clone()).or_default();
+        list.push_back(now);
+        while list
+            .front()
+            .is_some_and(|t| now.saturating_sub(*t) > self.config.strike_window)
+        {
+            list.pop_front();
+        }
+        let count = list.len();
+        if let Err(e) = self
+            .strikes_tree
+            .insert(encode_strike(who, now), why.as_bytes())
+        {
+            warn!(error = %e, "could not store a strike");
+        }
+        self.audit(
+            now,
+            "strike",
+            "system",
+            Some(who),
+            format!("{why} ({count} within the window)"),
+        );
+        (count >= self.config.strikes_to_block)
+            .then(|| self.auto_block(st, who, now, BlockReason::Strikes, why))
+    }
+
+    fn auto_block(
+        &self,
+        st: &mut State,
+        who: &(String, String),
+        now: Micros,
+        reason: BlockReason,
+        why: &str,
+    ) -> Block {
+        let level = st.blocks.next_level(&who.0, &who.1).unwrap_or(1);
+        let expires = self
+            .config
+            .block_durations
+            .get(level as usize - 1)
+            .map(|d| now + d);
+        let block = Block {
+            channel: who.0.clone(),
+            user: who.1.clone(),
+            reason,
+            detail: why.to_string(),
+            source: BlockSource::Automatic,
+            created: now,
+            expires,
+            level,
+            // The notice goes out with this very reply.
+            notified: true,
+            appeal: None,
+        };
+        if let Err(e) = st.blocks.put(block.clone()) {
+            warn!(error = %e, "could not store a block");
+        }
+        st.strikes.remove(who);
+        let until = expires.map_or("until review".to_string(), |e| {
+            format!("for {} h", (e - now) / HOUR)
+        });
+        self.audit(
+            now,
+            "block",
+            "system",
+            Some(who),
+            format!("{why}; level {level}, {until}"),
+        );
+        block
+    }
+
+    /// Blocks an identity by a moderator's decision (`expires: None` = until lifted).
+    pub fn block_add(
+        &self,
+        channel: &str,
+        user: &str,
+        moderator: &str,
+        reason: &str,
+        expires: Option<Micros>,
+        now: Micros,
+    ) -> Result<Block, GuardError> {
+        let block = Block {
+            channel: channel.to_string(),
+            user: user.to_string(),
+            reason: BlockReason::Moderator,
+            detail: reason.to_string(),
+            source: BlockSource::Moderator(moderator.to_string()),
+            created: now,
+            expires,
+            level: 0,
+            notified: false,
+            appeal: None,
+        };
+        self.lock().blocks.put(block.clone())?;
+        self.audit(
+            now,
+            "block",
+            moderator,
+            Some(&(channel.to_string(), user.to_string())),
+            reason.to_string(),
+        );
+        Ok(block)
+    }
+
+    /// Lifts a block.
+    pub fn block_remove(
+        &self,
+        channel: &str,
+        user: &str,
+        moderator: &str,
+        reason: &str,
+        now: Micros,
+    ) -> Result<Block, GuardError> {
+        let removed = self.lock().blocks.remove(channel, user)?;
+        let block = removed.ok_or_else(|| GuardError::NotBlocked {
+            channel: channel.to_string(),
+            user: user.to_string(),
+        })?;
+        self.audit(
+            now,
+            "unblock",
+            moderator,
+            Some(&(channel.to_string(), user.to_string())),
+            reason.to_string(),
+        );
+        Ok(block)
+    }
+
+    /// Every block, newest first.
+    pub fn block_list(&self) -> Vec<Block> {
+        self.lock().blocks.list()
+    }
+
+    /// Whether an identifier lockdown is on.
+    pub fn lockdown_active(&self) -> bool {
+        self.lock().lockdown_since.is_some()
+    }
+
+    /// Lifts an identifier lockdown.
+    pub fn lift_lockdown(&self, moderator: &str, now: Micros) {
+        if self.lock().lockdown_since.take().is_some() {
+            self.audit(
+                now,
+                "lockdown_lifted",
+                moderator,
+                None,
+                "lifted by staff".into(),
+            );
+        }
+    }
+
+    /// The audit log.
+    pub fn audit_log(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// Live keys in the per-user rate limiter (bounded by eviction).
+    pub fn limiter_keys(&self) -> usize {
+        self.limits.user_keys()
+    }
+
+    /// Evicts idle state now (also done regularly on its own).
+    pub fn evict(&self, now: Micros) {
+        self.limits.evict();
+        let mut st = self.lock();
+        let window = self.config.identifier_window;
+        st.tracker.evict(now, window);
+        st.drops
+            .retain(|_, d| now.saturating_sub(d.window_start) <= MINUTE);
+    }
+}
+
+impl Guard for TermsGuard {
+    fn check(&self, who: &UserIdentity, now: Micros, appeal: Option<&str>) -> GuardDecision {
+        let key = who_key(who);
+        {
+            let mut st = self.lock();
+            if let Some(b) = st
+                .blocks
+                .get(&key.0, &key.1)
+                .filter(|b| b.active(now))
+                .cloned()
+            {
+                let mut b = b;
+                if let Some(text) = appeal.filter(|_| b.appeal.is_none()) {
+                    b.appeal = Some(text.chars().take(2000).collect());
+                    let _ = st.blocks.put(b);
+                    drop(st);
+                    self.audit(now, "appeal", "user", Some(&key), "appeal received".into());
+                    return GuardDecision::Deny {
+                        reason: "blocked",
+                        notice: Some(Notice::AppealReceived),
+                    };
+                }
+                if b.notified {
+                    return GuardDecision::Deny {
+                        reason: "blocked",
+                        notice: None,
+                    };
+                }
+                b.notified = true;
+                let notice = Notice::Blocked {
+                    reason: b.reason,
+                    until: b.expires,
+                };
+                let _ = st.blocks.put(b);
+                return GuardDecision::Deny {
+                    reason: "blocked",
+                    notice: Some(notice),
+                };
+            }
+        }
+        let Some(hit) = self.limits.check(&key.0, &key.1) else {
+            return GuardDecision::Allow;
+        };
+        let mut st = self.lock();
+        let d = st.drops.entry(key.clone()).or_default();
+        if now.saturating_sub(d.window_start) > MINUTE {
+            *d = Drops {
+                window_start: now,
+                count: 0,
+            };
+        }
+        d.count += 1;
+        let count = d.count;
+        if hit == Hit::User && count == self.config.flood_drops {
+            if let Some(b) = self.strike(&mut st, &key, now, "sustained flooding") {
+                return GuardDecision::Deny {
+                    reason: "rate_limited",
+                    notice: Some(Notice::Blocked {
+                        reason: b.reason,
+                        until: b.expires,
+                    }),
+                };
+            }
+        }
+        GuardDecision::Deny {
+            reason: "rate_limited",
+            notice: (count == 1).then_some(Notice::SlowDown),
+        }
+    }
+
+    fn identifiers(
+        &self,
+        who: &UserIdentity,
+        now: Micros,
+        ids: &[IdentifierHash],
+    ) -> GuardDecision {
+        let key = who_key(who);
+        let mut st = self.lock();
+        if ids.is_empty() {
+            if st.lockdown_since.is_some()
+                && now.saturating_sub(st.last_spike) > self.config.lockdown_decay
+            {
+                st.lockdown_since = None;
+                drop(st);
+                self.audit(
+                    now,
+                    "lockdown_lifted",
+                    "system",
+                    None,
+                    "no spike within the decay time".into(),
+                );
+            }
+            return GuardDecision::Allow;
+        }
+        let c = &self.config;
+        let a = st.tracker.record(
+            (&key.0, &key.1),
+            now,
+            ids,
+            c.identifier_window,
+            c.global_window,
+        );
+        if a.global_distinct > c.global_spike {
+            st.last_spike = now;
+            if st.lockdown_since.is_none() {
+                st.lockdown_since = Some(now);
+                warn!(
+                    distinct = a.global_distinct,
+                    "identifier spike across users: lockdown"
+                );
+                self.audit(
+                    now,
+                    "enumeration_alert",
+                    "system",
+                    None,
+                    format!(
+                        "{} distinct identifiers across users within the window",
+                        a.global_distinct
+                    ),
+                );
+                self.audit(
+                    now,
+                    "lockdown",
+                    "system",
+                    None,
+                    "identifier lockdown started".into(),
+                );
+            }
+        }
+        if a.distinct > c.identifiers_per_user || a.sequential {
+            let why = if a.sequential {
+                "near-sequential identifiers"
+            } else {
+                "too many distinct identifiers"
+            };
+            warn!(channel = %key.0, "enumeration by one user: blocked");
+            self.audit(
+                now,
+                "enumeration_alert",
+                "system",
+                Some(&key),
+                format!("{why} ({} distinct)", a.distinct),
+            );
+            let _ = self.strike(&mut st, &key, now, "enumeration");
+            let b = match st.blocks.get(&key.0, &key.1).filter(|b| b.active(now)) {
+                Some(b) => b.clone(),
+                None => self.auto_block(&mut st, &key, now, BlockReason::Enumeration, why),
+            };
+            return GuardDecision::Deny {
+                reason: "enumeration",
+                notice: Some(Notice::Blocked {
+                    reason: b.reason,
+                    until: b.expires,
+                }),
+            };
+        }
+        if st.lockdown_since.is_some() {
+            // During a lockdown, identifiers get the general refusal and count toward a block.
+            if let Some(b) = self.strike(&mut st, &key, now, "identifier during lockdown") {
+                return GuardDecision::Deny {
+                    reason: "lockdown",
+                    notice: Some(Notice::Blocked {
+                        reason: b.reason,
+                        until: b.expires,
+                    }),
+                };
+            }
+            return GuardDecision::Deny {
+                reason: "lockdown",
+                notice: Some(Notice::GeneralOnly),
+            };
+        }
+        GuardDecision::Allow
+    }
+
+    fn violation(&self, who: &UserIdentity, now: Micros, violation: Violation) -> Option<Notice> {
+        let key = who_key(who);
+        let why = match violation {
+            Violation::Advertising => "advertising",
+        };
+        let mut st = self.lock();
+        self.strike(&mut st, &key, now, why)
+            .map(|b| Notice::Blocked {
+                reason: b.reason,
+                until: b.expires,
+            })
+    }
+
+    fn identifier_key(&self) -> Option<&IdentifierKey> {
+        Some(&self.key)
+    }
+}
+
+fn encode_strike(who: &(String, String), at: Micros) -> Vec<u8> {
+    let mut k = Vec::with_capacity(who.0.len() + who.1.len() + 12);
+    k.extend_from_slice(&(who.0.len() as u32).to_be_bytes());
+    k.extend_from_slice(who.0.as_bytes());
+    k.extend_from_slice(&(who.1.len() as u32).to_be_bytes());
+    k.extend_from_slice(who.1.as_bytes());
+    k.extend_from_slice(&at.to_be_bytes());
+    k
+}
+
+fn decode_strike(k: &[u8]) -> Option<((String, String), Micros)> {
+    let cl = u32::from_be_bytes(k.get(..4)?.try_into().ok()?) as usize;
+    let channel = std::str::from_utf8(k.get(4..4 + cl)?).ok()?.to_string();
+    let rest = k.get(4 + cl..)?;
+    let ul = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+    let user = std::str::from_utf8(rest.get(4..4 + ul)?).ok()?.to_string();
+    let at = u64::from_be_bytes(rest.get(4 + ul..12 + ul)?.try_into().ok()?);
+    Some(((channel, user), at))
+}

@@ -1,0 +1,340 @@
+//! The terms-of-use guard: block lifecycle with escalation, restarts, bounded limiters,
+//! enumeration and lockdown, appeals and moderator actions, on a manual clock.
+
+use std::sync::Arc;
+
+use kanava::clock::{ManualClock, MINUTE};
+use kanava::guard::{
+    BlockReason, Guard, GuardDecision, IdentifierKey, Notice, TermsConfig, TermsGuard, Violation,
+};
+use kanava_adapter::{ChannelId, UserIdentity};
+
+const HOUR: u64 = 60 * MINUTE;
+const DAY: u64 = 24 * HOUR;
+const T0: u64 = 1_800_000_000_000_000;
+
+fn user(name: &str) -> UserIdentity {
+    UserIdentity::new(ChannelId::new("webchat"), name)
+}
+
+fn guard(db: &sled::Db, clock: Arc<ManualClock>) -> TermsGuard {
+    TermsGuard::open(
+        db,
+        TermsConfig::default(),
+        IdentifierKey::new([7; 32]),
+        clock,
+    )
+    .expect("guard")
+}
+
+fn blocked(d: &GuardDecision) -> bool {
+    matches!(
+        d,
+        GuardDecision::Deny {
+            reason: "blocked",
+            ..
+        }
+    )
+}
+
+#[test]
+fn strikes_block_with_one_notice_then_silence_and_escalate() {
+    let db = sled::Config::new().temporary(true).open().expect("db");
+    let clock = Arc::new(ManualClock::new(T0));
+    let g = guard(&db, clock.clone());
+    let u = user("spammer");
+    let mut now = T0;
+    let mut durations = Vec::new();
+    for round in 0..3 {
+        assert_eq!(
+            g.violation(&u, now, Violation::Advertising),
+            None,
+            "round {round}: first strike"
+        );
+        assert_eq!(g.violation(&u, now + 1, Violation::Advertising), None);
+        let notice = g
+            .violation(&u, now + 2, Violation::Advertising)
+            .expect("third strike blocks");
+        let Notice::Blocked { reason, until } = notice else {
+            panic!("{notice:?}")
+        };
+        assert_eq!(reason, BlockReason::Strikes);
+        durations.push(until.map(|u| (u - (now + 2)) / HOUR));
+        // The block notice went out with the warning: from now on, silence.
+        assert_eq!(
+            g.check(&u, now + 3, None),
+            GuardDecision::Deny {
+                reason: "blocked",
+                notice: None
+            }
+        );
+        match until {
+            Some(until) => {
+                assert!(blocked(&g.check(&u, until - 1, None)));
+                now = until + 1;
+                clock.advance(now - clock_now(&clock));
+                assert_eq!(g.check(&u, now, None), GuardDecision::Allow, "expired");
+            }
+            None => assert!(blocked(&g.check(&u, now + 365 * DAY, None)), "indefinite"),
+        }
+    }
+    assert_eq!(durations, [Some(24), Some(7 * 24), None]);
+    let audit = g.audit_log().list(0, Some("block")).expect("audit");
+    assert_eq!(audit.len(), 3);
+    assert!(audit
+        .iter()
+        .all(|r| r.actor == "system" && r.subject == Some(("webchat".into(), "spammer".into()))));
+}
+
+fn clock_now(c: &ManualClock) -> u64 {
+    use kanava::clock::Clock;
+    c.now()
+}
+
+#[test]
+fn a_moderators_block_gets_one_notice_an_appeal_and_is_audited() {
+    let db = sled::Config::new().temporary(true).open().expect("db");
+    let g = guard(&db, Arc::new(ManualClock::new(T0)));
+    let u = user("u1");
+    g.block_add(
+        "webchat",
+        "u1",
+        "mod-anna",
+        "abusive language",
+        Some(T0 + DAY),
+        T0,
+    )
+    .expect("block");
+    let first = g.check(&u, T0 + 1, None);
+    assert!(
+        matches!(
+            first,
+            GuardDecision::Deny {
+                notice: Some(Notice::Blocked {
+                    reason: BlockReason::Moderator,
+                    until: Some(_)
+                }),
+                ..
+            }
+        ),
+        "{first:?}"
+    );
+    assert_eq!(
+        g.check(&u, T0 + 2, None),
+        GuardDecision::Deny {
+            reason: "blocked",
+            notice: None
+        }
+    );
+    let appeal = g.check(&u, T0 + 3, Some("I did not mean it, [NUMBER]"));
+    assert_eq!(
+        appeal,
+        GuardDecision::Deny {
+            reason: "blocked",
+            notice: Some(Notice::AppealReceived)
+        }
+    );
+    assert_eq!(
+        g.block_list()[0].appeal.as_deref(),
+        Some("I did not mean it, [NUMBER]")
+    );
+    g.block_remove("webchat", "u1", "mod-ben", "appeal accepted", T0 + 4)
+        .expect("unblock");
+    assert_eq!(g.check(&u, T0 + 5, None), GuardDecision::Allow);
+    let kinds: Vec<(String, String)> = g
+        .audit_log()
+        .list(0, None)
+        .expect("audit")
+        .into_iter()
+        .map(|r| (r.kind, r.actor))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("block".into(), "mod-anna".into()),
+            ("appeal".into(), "user".into()),
+            ("unblock".into(), "mod-ben".into())
+        ]
+    );
+}
+
+#[test]
+fn blocks_and_strikes_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(ManualClock::new(T0));
+    let u = user("u2");
+    {
+        let db = sled::open(dir.path()).expect("db");
+        let g = guard(&db, clock.clone());
+        g.violation(&u, T0, Violation::Advertising);
+        g.violation(&u, T0 + 1, Violation::Advertising);
+        g.block_add("webchat", "other", "mod-anna", "test", None, T0)
+            .expect("block");
+        db.flush().expect("flush");
+    }
+    let db = sled::open(dir.path()).expect("db");
+    let g = guard(&db, clock);
+    assert!(
+        g.violation(&u, T0 + 2, Violation::Advertising).is_some(),
+        "two strikes from before plus one block"
+    );
+    assert!(blocked(&g.check(&user("other"), T0 + 3, None)));
+    assert_eq!(
+        g.audit_log().list(0, Some("strike")).expect("audit").len(),
+        3
+    );
+}
+
+#[test]
+fn flooding_is_slowed_then_a_strike() {
+    let db = sled::Config::new().temporary(true).open().expect("db");
+    let clock = Arc::new(ManualClock::new(T0));
+    let g = guard(&db, clock);
+    let u = user("flooder");
+    let decisions: Vec<GuardDecision> = (0..40).map(|i| g.check(&u, T0 + i, None)).collect();
+    let allowed = decisions
+        .iter()
+        .filter(|d| **d == GuardDecision::Allow)
+        .count();
+    assert_eq!(allowed, 10, "the burst");
+    let slow = decisions
+        .iter()
+        .filter(|d| {
+            matches!(
+                d,
+                GuardDecision::Deny {
+                    notice: Some(Notice::SlowDown),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(slow, 1, "one 'please slow down', then drop");
+    assert_eq!(
+        g.audit_log().list(0, Some("strike")).expect("audit").len(),
+        1,
+        "sustained flooding is a strike"
+    );
+}
+
+#[test]
+fn limiter_memory_stays_bounded_under_100k_identities() {
+    let db = sled::Config::new().temporary(true).open().expect("db");
+    let clock = Arc::new(ManualClock::new(T0));
+    // Generous shared limits: this is about the per-user limiter's memory.
+    let config = TermsConfig {
+        channel_rate: kanava::guard::Rate {
+            per_minute: 10_000_000,
+            burst: 1_000_000,
+        },
+        global_rate: kanava::guard::Rate {
+            per_minute: 10_000_000,
+            burst: 1_000_000,
+        },
+        ..TermsConfig::default()
+    };
+    let g =
+        TermsGuard::open(&db, config, IdentifierKey::new([7; 32]), clock.clone()).expect("guard");
+    for i in 0..100_000u64 {
+        assert_eq!(
+            g.check(&user(&format!("u{i}")), T0, None),
+            GuardDecision::Allow
+        );
+    }
+    assert!(g.limiter_keys() > 90_000);
+    clock.advance(10 * MINUTE);
+    g.evict(T0 + 10 * MINUTE);
+    assert!(
+        g.limiter_keys() < 100,
+        "idle keys are evicted: {}",
+        g.limiter_keys()
+    );
+}
+
+#[test]
+fn enumeration_blocks_within_a_handful_and_a_spike_locks_identifiers_down() {
+    let db = sled::Config::new().temporary(true).open().expect("db");
+    let clock = Arc::new(ManualClock::new(T0));
+    let g = guard(&db, clock);
+    let key = g.identifier_key().expect("key").clone();
+    let ids = |n: u64| vec![key.hash(&n.to_string()).expect("hash")];
+
+    // Sequential numbers: the second already gives it away.
+    let seq = user("seq");
+    assert_eq!(
+        g.identifiers(&seq, T0, &ids(20_240_001)),
+        GuardDecision::Allow
+    );
+    let d = g.identifiers(&seq, T0 + 1, &ids(20_240_002));
+    assert!(
+        matches!(
+            d,
+            GuardDecision::Deny {
+                reason: "enumeration",
+                notice: Some(Notice::Blocked {
+                    reason: BlockReason::Enumeration,
+                    ..
+                })
+            }
+        ),
+        "{d:?}"
+    );
+
+    // Random numbers: more than three distinct ones.
+    let rnd = user("rnd");
+    for (i, n) in [11_111_111u64, 52_345_678, 93_456_789]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(
+            g.identifiers(&rnd, T0 + i as u64, &ids(n)),
+            GuardDecision::Allow
+        );
+    }
+    assert!(matches!(
+        g.identifiers(&rnd, T0 + 5, &ids(74_567_890)),
+        GuardDecision::Deny {
+            reason: "enumeration",
+            ..
+        }
+    ));
+
+    // The same own number repeated is fine.
+    let own = user("own");
+    for i in 0..10 {
+        assert_eq!(
+            g.identifiers(&own, T0 + i, &ids(31_415_926)),
+            GuardDecision::Allow
+        );
+    }
+
+    // A spike across many users: lockdown, identifiers get the general refusal.
+    for i in 0..60u64 {
+        let _ = g.identifiers(
+            &user(&format!("crowd{i}")),
+            T0 + 10 + i,
+            &ids(40_000_000 + i * 1000),
+        );
+    }
+    assert!(g.lockdown_active());
+    let d = g.identifiers(&user("newcomer"), T0 + 100, &ids(55_555_555));
+    assert_eq!(
+        d,
+        GuardDecision::Deny {
+            reason: "lockdown",
+            notice: Some(Notice::GeneralOnly)
+        }
+    );
+    assert_eq!(
+        g.identifiers(&user("newcomer"), T0 + 101, &[]),
+        GuardDecision::Allow,
+        "general questions still pass"
+    );
+    let alerts = g
+        .audit_log()
+        .list(0, Some("enumeration_alert"))
+        .expect("audit");
+    assert!(alerts.iter().any(|a| a.subject.is_none()), "a global alert");
+    g.lift_lockdown("mod-anna", T0 + 200);
+    assert!(!g.lockdown_active());
+}
