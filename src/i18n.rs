@@ -191,7 +191,7 @@ mod tests {
     fn times_and_block_notices_in_three_languages() {
         use crate::guard::{BlockReason, Notice};
         // 2026-11-24 20:40 UTC
-        let t = 1_795_984_800_000_000;
+        let t = 1_795_552_800_000_000;
         assert_eq!(super::format_time(t, Lang::Fi), "24.11.2026 klo 20.40 UTC");
         assert_eq!(super::format_time(t, Lang::Sv), "2026-11-24 kl. 20:40 UTC");
         let n = Notice::Blocked {

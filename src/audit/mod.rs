@@ -39,7 +39,7 @@ impl AuditLog {
         })
     }
 
-    /// Appends a record.
+    /// Appends a record; durable when this returns.
     pub fn append(&self, record: &AuditRecord) -> Result<(), StoreError> {
         let key = RecordKey {
             at: record.at,
@@ -47,6 +47,8 @@ impl AuditLog {
         };
         let value = serde_json::to_vec(record).unwrap_or_default();
         self.tree.insert(key.to_bytes(), value)?;
+        // Audit records are rare and must not be lost in a crash: each is flushed at once.
+        self.db.flush()?;
         Ok(())
     }
 

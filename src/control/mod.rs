@@ -64,7 +64,7 @@ pub enum Request {
 
 /// A response (one JSON line).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
+#[serde(tag = "result", content = "data", rename_all = "snake_case")]
 pub enum Response {
     /// Counts.
     Stats(Stats),
@@ -175,7 +175,11 @@ async fn serve_client(
                 message: format!("bad request: {e}"),
             },
         };
-        let mut out = serde_json::to_vec(&resp).unwrap_or_default();
+        let mut out = serde_json::to_vec(&resp).or_else(|e| {
+            serde_json::to_vec(&Response::Error {
+                message: format!("cannot encode the answer: {e}"),
+            })
+        })?;
         out.push(b'\n');
         write.write_all(&out).await?;
     }

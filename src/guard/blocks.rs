@@ -108,6 +108,7 @@ impl Blocks {
     /// Removes a block; returns it.
     pub fn remove(&mut self, channel: &str, user: &str) -> Result<Option<Block>, StoreError> {
         self.tree.remove(key(channel, user))?;
+        self.tree.flush()?;
         Ok(self.cache.remove(&(channel.to_string(), user.to_string())))
     }
 
@@ -127,7 +128,7 @@ impl Blocks {
     /// Every block, newest first.
     pub fn list(&self) -> Vec<Block> {
         let mut v: Vec<Block> = self.cache.values().cloned().collect();
-        v.sort_by(|a, b| b.created.cmp(&a.created));
+        v.sort_by_key(|b| std::cmp::Reverse(b.created));
         v
     }
 }

@@ -176,6 +176,7 @@ pub async fn run(
         source,
     })?;
     let sled_store = SledStore::open(&config.data_dir)?;
+    let db = sled_store.db().clone();
     let clock: Arc<dyn crate::clock::Clock> = Arc::new(SystemClock);
     let guard = Arc::new(TermsGuard::open(
         sled_store.db(),
@@ -227,6 +228,10 @@ pub async fn run(
         let _ = t.await;
     }
     control.abort();
+    // Everything acknowledged was flushed already; this makes the rest durable before exit.
+    if let Err(e) = db.flush_async().await {
+        error!(error = %e, "final flush failed");
+    }
     let _ = std::fs::remove_file(crate::control::socket_path(&config.data_dir));
     served.map_err(|source| StartError::Io {
         what: "HTTP server failed".into(),

@@ -182,3 +182,87 @@ fn classify_prints_verdict_then_reason_per_line() {
     );
     assert!(!text.contains("1234567"));
 }
+
+#[test]
+fn moderators_block_and_read_the_audit_through_a_running_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let server = crate::support::Server::start(&data, &[]);
+    let run = |args: &[&str]| {
+        let out = Command::new(kanava_bin())
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&[
+        "block",
+        "add",
+        "--channel",
+        "webchat",
+        "--user",
+        "abc",
+        "--reason",
+        "spam links",
+        "--hours",
+        "24",
+        "--moderator",
+        "mod-anna",
+    ]);
+    let list = run(&["block", "list", "--json"]);
+    assert!(
+        list.contains("\"user\":\"abc\"") && list.contains("mod-anna"),
+        "{list}"
+    );
+    run(&[
+        "block",
+        "remove",
+        "--channel",
+        "webchat",
+        "--user",
+        "abc",
+        "--reason",
+        "mistake",
+        "--moderator",
+        "mod-ben",
+    ]);
+    assert!(server.stop().success());
+    // With no server, the same commands open the store directly.
+    let audit = run(&["audit", "--json", "--since", "1h"]);
+    let kinds: Vec<String> = audit
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(kinds, ["block", "unblock"], "{audit}");
+    let err = Command::new(kanava_bin())
+        .args([
+            "block",
+            "remove",
+            "--channel",
+            "webchat",
+            "--user",
+            "abc",
+            "--reason",
+            "again",
+            "--moderator",
+            "m",
+            "--data",
+        ])
+        .arg(&data)
+        .output()
+        .expect("run");
+    assert!(!err.status.success());
+    assert!(String::from_utf8_lossy(&err.stderr).contains("webchat/abc is not blocked"));
+}

@@ -1,6 +1,7 @@
 //! kanava's integration tests: one binary, one module per area.
 #![allow(clippy::unwrap_used)]
 
+mod attack;
 mod browser;
 mod cli;
 mod pipeline;
