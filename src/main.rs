@@ -67,8 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: BlockCommand,
     },
-    /// Read the audit log: blocks, unblocks, strikes, alerts, lockdowns.
+    /// Read the audit log: blocks, unblocks, strikes, alerts, lockdowns, purges, exports,
+    /// erasures. `kanava audit verify` checks its hash chain.
     Audit {
+        #[command(subcommand)]
+        command: Option<AuditCommand>,
         /// Only records since this long ago (e.g. 24h, 7d) or this date (YYYY-MM-DD) [default: all].
         #[arg(long)]
         since: Option<String>,
@@ -143,6 +146,16 @@ enum BlockCommand {
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
+        /// Data directory [default: ./data].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain: exits non-zero and names the first broken record if any.
+    Verify {
         /// Data directory [default: ./data].
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
@@ -349,6 +362,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
+            command: Some(AuditCommand::Verify { data }),
+            ..
+        } => {
+            let config = load_config(
+                cli.config.as_ref(),
+                Overrides {
+                    data_dir: data,
+                    ..Overrides::default()
+                },
+            )?;
+            match runtime()?.block_on(data_command(&config, Request::AuditVerify))? {
+                Response::Verification(v) => match v.broken {
+                    None => {
+                        println!("audit chain intact: {} records", v.records);
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Some((at, why)) => {
+                        println!(
+                            "audit chain BROKEN at record {} ({}): {why}",
+                            v.records,
+                            kanava::i18n::format_time(at, kanava_adapter::Lang::En)
+                        );
+                        Ok(ExitCode::FAILURE)
+                    }
+                },
+                Response::Error { message } => bail!("{message}"),
+                other => bail!("unexpected answer {other:?}"),
+            }
+        }
+        Command::Audit {
+            command: None,
             since,
             kind,
             json,

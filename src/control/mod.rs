@@ -55,6 +55,8 @@ pub enum Request {
         /// Record kind.
         kind: Option<String>,
     },
+    /// Check the audit log's hash chain.
+    AuditVerify,
     /// Staff lift an identifier lockdown.
     LiftLockdown {
         /// The moderator's personal id.
@@ -74,6 +76,8 @@ pub enum Response {
     Blocks(Vec<Block>),
     /// Audit records.
     Audit(Vec<AuditRecord>),
+    /// The audit chain's state.
+    Verification(crate::audit::Verification),
     /// Done.
     Done,
     /// The request failed.
@@ -121,6 +125,10 @@ pub fn execute(store: &dyn Store, guard: &TermsGuard, req: Request) -> Response 
             .audit_log()
             .list(since, kind.as_deref())
             .map_or_else(|e| err(&e), Response::Audit),
+        Request::AuditVerify => guard
+            .audit_log()
+            .verify()
+            .map_or_else(|e| err(&e), Response::Verification),
         Request::LiftLockdown { moderator } => {
             guard.lift_lockdown(&moderator, now);
             Response::Done
