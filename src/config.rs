@@ -51,6 +51,19 @@ struct RawConfig {
     webchat: RawWebchat,
     #[serde(default)]
     terms: RawTerms,
+    #[serde(default)]
+    retention: RawRetention,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    transcript_days: Option<i64>,
+    feedback_days: Option<i64>,
+    session_days: Option<i64>,
+    strike_days: Option<i64>,
+    expired_block_days: Option<i64>,
+    purge_interval_hours: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,6 +136,10 @@ pub struct Config {
     pub webchat: WebchatConfig,
     /// Terms-of-use enforcement.
     pub terms: crate::guard::TermsConfig,
+    /// Retention periods.
+    pub retention: crate::retention::RetentionConfig,
+    /// How often the purge job runs.
+    pub purge_interval: crate::clock::Micros,
     /// The identifier hashing secret (hex in the config); `None`: a key file in the data dir.
     pub identifier_secret: Option<[u8; 32]>,
 }
@@ -394,7 +411,35 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
             Some(k)
         }
     };
+    let r = raw.retention;
+    let day = 24 * 60 * minute;
+    let retention = crate::retention::RetentionConfig {
+        transcripts: int(
+            "retention.transcript_days",
+            r.transcript_days,
+            730,
+            1..=3650,
+        )? * day,
+        feedback: int("retention.feedback_days", r.feedback_days, 730, 1..=3650)? * day,
+        sessions: int("retention.session_days", r.session_days, 730, 1..=3650)? * day,
+        strikes: int("retention.strike_days", r.strike_days, 90, 1..=3650)? * day,
+        expired_blocks: int(
+            "retention.expired_block_days",
+            r.expired_block_days,
+            90,
+            1..=3650,
+        )? * day,
+    };
+    let purge_interval = int(
+        "retention.purge_interval_hours",
+        r.purge_interval_hours,
+        24,
+        1..=24 * 30,
+    )? * 60
+        * minute;
     Ok(Config {
+        retention,
+        purge_interval,
         terms,
         identifier_secret,
         listen,

@@ -15,5 +15,6 @@ pub mod knowledge;
 pub mod metrics;
 pub mod policy;
 pub mod redact;
+pub mod retention;
 pub mod server;
 pub mod storage;

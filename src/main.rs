@@ -85,6 +85,16 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
     },
+    /// Purge what the retention periods say is due (through the running server if any); every
+    /// run is audited.
+    Purge {
+        /// Only count what is due.
+        #[arg(long)]
+        dry_run: bool,
+        /// Data directory [default: ./data].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
     /// Lift an identifier lockdown started by a spike of identifiers across users.
     Lockdown {
         #[command(subcommand)]
@@ -451,6 +461,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Purge { dry_run, data } => {
+            let config = load_config(
+                cli.config.as_ref(),
+                Overrides {
+                    data_dir: data,
+                    ..Overrides::default()
+                },
+            )?;
+            match runtime()?.block_on(data_command(&config, Request::Purge { dry_run }))? {
+                Response::Purge(report) => {
+                    for c in report.classes {
+                        let oldest = c.oldest_remaining.map_or("-".to_string(), |o| {
+                            kanava::i18n::format_time(o, kanava_adapter::Lang::En)
+                        });
+                        let verb = if report.dry_run { "due" } else { "purged" };
+                        println!(
+                            "{:<16} {verb} {:>8}   oldest remaining {oldest}",
+                            c.class, c.purged
+                        );
+                    }
+                }
+                Response::Error { message } => bail!("{message}"),
+                other => bail!("unexpected answer {other:?}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Stats { data } => {
             let config = load_config(
                 cli.config.as_ref(),
@@ -507,13 +543,19 @@ async fn data_command(config: &Config, req: Request) -> Result<Response> {
     }
     let store = SledStore::open(&config.data_dir)?;
     let key = kanava::server::identifier_key(config)?;
-    let guard = kanava::guard::TermsGuard::open(
+    let guard = Arc::new(kanava::guard::TermsGuard::open(
         store.db(),
         config.terms.clone(),
         key,
         Arc::new(kanava::clock::SystemClock),
-    )?;
-    Ok(control::execute(&store, &guard, req))
+    )?);
+    let ctx = control::Context {
+        db: store.db().clone(),
+        store: Arc::new(store),
+        guard,
+        retention: config.retention,
+    };
+    Ok(control::execute(&ctx, req))
 }
 
 /// `24h`, `7d`, `30m` ago, or a `YYYY-MM-DD` date, as microseconds since the epoch.

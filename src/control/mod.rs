@@ -57,6 +57,11 @@ pub enum Request {
     },
     /// Check the audit log's hash chain.
     AuditVerify,
+    /// Purge what retention says is due.
+    Purge {
+        /// Count only, delete nothing.
+        dry_run: bool,
+    },
     /// Staff lift an identifier lockdown.
     LiftLockdown {
         /// The moderator's personal id.
@@ -76,6 +81,8 @@ pub enum Response {
     Blocks(Vec<Block>),
     /// Audit records.
     Audit(Vec<AuditRecord>),
+    /// What a purge did.
+    Purge(crate::retention::PurgeReport),
     /// The audit chain's state.
     Verification(crate::audit::Verification),
     /// Done.
@@ -92,8 +99,22 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join("kanava.sock")
 }
 
-/// Answers one request against the store and the guard.
-pub fn execute(store: &dyn Store, guard: &TermsGuard, req: Request) -> Response {
+/// What data commands work on.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The database.
+    pub db: sled::Db,
+    /// Transcripts.
+    pub store: Arc<dyn Store>,
+    /// Blocks and audit.
+    pub guard: Arc<TermsGuard>,
+    /// Retention periods.
+    pub retention: crate::retention::RetentionConfig,
+}
+
+/// Answers one request.
+pub fn execute(ctx: &Context, req: Request) -> Response {
+    let (store, guard) = (ctx.store.as_ref(), ctx.guard.as_ref());
     let now = SystemClock.now();
     let err = |e: &dyn std::fmt::Display| Response::Error {
         message: e.to_string(),
@@ -125,6 +146,16 @@ pub fn execute(store: &dyn Store, guard: &TermsGuard, req: Request) -> Response 
             .audit_log()
             .list(since, kind.as_deref())
             .map_or_else(|e| err(&e), Response::Audit),
+        Request::Purge { dry_run } => crate::retention::purge(
+            &ctx.db,
+            guard.audit_log(),
+            &ctx.retention,
+            now,
+            dry_run,
+            "staff",
+            || {},
+        )
+        .map_or_else(|e| err(&e), Response::Purge),
         Request::AuditVerify => guard
             .audit_log()
             .verify()
@@ -137,11 +168,7 @@ pub fn execute(store: &dyn Store, guard: &TermsGuard, req: Request) -> Response 
 }
 
 /// Listens on the control socket until the task is dropped.
-pub async fn listen(
-    data_dir: &Path,
-    store: Arc<dyn Store>,
-    guard: Arc<TermsGuard>,
-) -> std::io::Result<tokio::task::JoinHandle<()>> {
+pub async fn listen(data_dir: &Path, ctx: Context) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let path = socket_path(data_dir);
     // We hold the sled lock, so a socket file left here is from a crashed run.
     let _ = std::fs::remove_file(&path);
@@ -153,9 +180,9 @@ pub async fn listen(
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let (store, guard) = (store.clone(), guard.clone());
+            let ctx = ctx.clone();
             tokio::spawn(async move {
-                if let Err(e) = serve_client(stream, store, guard).await {
+                if let Err(e) = serve_client(stream, ctx).await {
                     warn!(error = %e, "control client failed");
                 }
             });
@@ -169,16 +196,20 @@ fn set_owner_only(path: &Path) -> std::io::Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
 }
 
-async fn serve_client(
-    stream: UnixStream,
-    store: Arc<dyn Store>,
-    guard: Arc<TermsGuard>,
-) -> std::io::Result<()> {
+async fn serve_client(stream: UnixStream, ctx: Context) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
     while let Some(line) = lines.next_line().await? {
         let resp = match serde_json::from_str::<Request>(&line) {
-            Ok(req) => execute(store.as_ref(), &guard, req),
+            // Data commands touch the disk: keep them off the async workers.
+            Ok(req) => {
+                let ctx = ctx.clone();
+                tokio::task::spawn_blocking(move || execute(&ctx, req))
+                    .await
+                    .unwrap_or_else(|e| Response::Error {
+                        message: format!("command failed: {e}"),
+                    })
+            }
             Err(e) => Response::Error {
                 message: format!("bad request: {e}"),
             },

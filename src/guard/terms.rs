@@ -560,22 +560,20 @@ impl Guard for TermsGuard {
     }
 }
 
+/// Strike keys are time first (`at ‖ channel ‖ user`), so retention purges them in time order.
 fn encode_strike(who: &(String, String), at: Micros) -> Vec<u8> {
     let mut k = Vec::with_capacity(who.0.len() + who.1.len() + 12);
+    k.extend_from_slice(&at.to_be_bytes());
     k.extend_from_slice(&(who.0.len() as u32).to_be_bytes());
     k.extend_from_slice(who.0.as_bytes());
-    k.extend_from_slice(&(who.1.len() as u32).to_be_bytes());
     k.extend_from_slice(who.1.as_bytes());
-    k.extend_from_slice(&at.to_be_bytes());
     k
 }
 
 fn decode_strike(k: &[u8]) -> Option<((String, String), Micros)> {
-    let cl = u32::from_be_bytes(k.get(..4)?.try_into().ok()?) as usize;
-    let channel = std::str::from_utf8(k.get(4..4 + cl)?).ok()?.to_string();
-    let rest = k.get(4 + cl..)?;
-    let ul = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-    let user = std::str::from_utf8(rest.get(4..4 + ul)?).ok()?.to_string();
-    let at = u64::from_be_bytes(rest.get(4 + ul..12 + ul)?.try_into().ok()?);
+    let at = u64::from_be_bytes(k.get(..8)?.try_into().ok()?);
+    let cl = u32::from_be_bytes(k.get(8..12)?.try_into().ok()?) as usize;
+    let channel = std::str::from_utf8(k.get(12..12 + cl)?).ok()?.to_string();
+    let user = std::str::from_utf8(k.get(12 + cl..)?).ok()?.to_string();
     Some(((channel, user), at))
 }

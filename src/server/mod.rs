@@ -186,7 +186,14 @@ pub async fn run(
     )?);
     let store: Arc<dyn Store> = Arc::new(sled_store);
     let engine = Arc::new(build_engine(&config, store.clone(), guard.clone())?);
-    let control = crate::control::listen(&config.data_dir, store.clone(), guard.clone())
+    let ctx = crate::control::Context {
+        db: db.clone(),
+        store: store.clone(),
+        guard: guard.clone(),
+        retention: config.retention,
+    };
+    let purge_job = tokio::spawn(purge_daily(ctx.clone(), config.purge_interval));
+    let control = crate::control::listen(&config.data_dir, ctx)
         .await
         .map_err(|source| StartError::Io {
             what: "cannot open the control socket".into(),
@@ -228,6 +235,7 @@ pub async fn run(
         let _ = t.await;
     }
     control.abort();
+    purge_job.abort();
     // Everything acknowledged was flushed already; this makes the rest durable before exit.
     if let Err(e) = db.flush_async().await {
         error!(error = %e, "final flush failed");
@@ -237,4 +245,37 @@ pub async fn run(
         what: "HTTP server failed".into(),
         source,
     })
+}
+
+/// The background purge: soon after start, then every `interval`. Batches pause briefly so live
+/// messages go first.
+async fn purge_daily(ctx: crate::control::Context, interval: crate::clock::Micros) {
+    let mut wait = std::time::Duration::from_secs(60);
+    loop {
+        tokio::time::sleep(wait).await;
+        wait = std::time::Duration::from_micros(interval);
+        let ctx = ctx.clone();
+        let run = tokio::task::spawn_blocking(move || {
+            use crate::clock::Clock;
+            let now = SystemClock.now();
+            crate::retention::purge(
+                &ctx.db,
+                ctx.guard.audit_log(),
+                &ctx.retention,
+                now,
+                false,
+                "system",
+                || std::thread::sleep(std::time::Duration::from_millis(2)),
+            )
+        })
+        .await;
+        match run {
+            Ok(Ok(report)) => {
+                let purged: u64 = report.classes.iter().map(|c| c.purged).sum();
+                info!(purged, "retention purge done");
+            }
+            Ok(Err(e)) => error!(error = %e, "retention purge failed"),
+            Err(e) => error!(error = %e, "retention purge panicked"),
+        }
+    }
 }

@@ -4,8 +4,8 @@
 //! Records are keyed by time (for retention purges) and indexed by subject, a hash of the user
 //! identity (for export and erasure).
 
-mod records;
-mod sled_store;
+pub(crate) mod records;
+pub(crate) mod sled_store;
 
 use futures::future::BoxFuture;
 

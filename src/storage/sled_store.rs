@@ -15,10 +15,11 @@ use super::records::{
 };
 use super::{Store, StoreError};
 
-const TRANSCRIPT: &str = "transcript";
-const FEEDBACK: &str = "feedback";
-const SESSIONS: &str = "sessions";
-const BY_SUBJECT: &str = "by_subject";
+pub(crate) const TRANSCRIPT: &str = "transcript";
+pub(crate) const FEEDBACK: &str = "feedback";
+pub(crate) const SESSIONS: &str = "sessions";
+pub(crate) const BY_SUBJECT: &str = "by_subject";
+pub(crate) const SESSIONS_BY_TIME: &str = "sessions_by_time";
 
 /// Tags in the subject index, so one index serves every record kind.
 const TAG_TRANSCRIPT: u8 = b't';
@@ -36,6 +37,8 @@ pub struct SledStore {
     transcript: sled::Tree,
     feedback: sled::Tree,
     sessions: sled::Tree,
+    /// `last_active ‖ conversation` → (): sessions in time order, for retention.
+    sessions_by_time: sled::Tree,
     by_subject: sled::Tree,
     flush: mpsc::Sender<FlushWaiter>,
 }
@@ -69,6 +72,7 @@ impl SledStore {
             transcript: db.open_tree(TRANSCRIPT)?,
             feedback: db.open_tree(FEEDBACK)?,
             sessions: db.open_tree(SESSIONS)?,
+            sessions_by_time: db.open_tree(SESSIONS_BY_TIME)?,
             by_subject: db.open_tree(BY_SUBJECT)?,
             db,
             flush: tx,
@@ -126,6 +130,32 @@ fn lock_error(e: sled::Error, dir: &Path) -> StoreError {
     }
 }
 
+/// Writes a session and keeps its time index in step (the old index entry goes).
+fn put_session(
+    sess: &sled::transaction::TransactionalTree,
+    by_time: &sled::transaction::TransactionalTree,
+    key: &[u8],
+    last_active: u64,
+    value: &[u8],
+) -> Result<(), ConflictableTransactionError<()>> {
+    if let Some(old) = sess.get(key)? {
+        if let Ok(old) = serde_json::from_slice::<SessionState>(&old) {
+            by_time.remove(session_time_key(old.last_active, key))?;
+        }
+    }
+    sess.insert(key, value)?;
+    by_time.insert(session_time_key(last_active, key), &[][..])?;
+    Ok(())
+}
+
+/// `last_active ‖ conversation key`.
+pub(crate) fn session_time_key(last_active: u64, conversation: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(8 + conversation.len());
+    k.extend_from_slice(&last_active.to_be_bytes());
+    k.extend_from_slice(conversation);
+    k
+}
+
 fn subject_index_key(channel: &str, user: &str, tag: u8, key: RecordKey) -> Vec<u8> {
     let mut k = Vec::with_capacity(33);
     k.extend_from_slice(&subject_key(channel, user));
@@ -174,13 +204,24 @@ impl Store for SledStore {
         let session_key = conversation.to_bytes();
         let session_val = encode(session);
         let result = prepared.and_then(|prepared| {
-            (&self.transcript, &self.by_subject, &self.sessions)
-                .transaction(|(t, s, sess)| {
+            (
+                &self.transcript,
+                &self.by_subject,
+                &self.sessions,
+                &self.sessions_by_time,
+            )
+                .transaction(|(t, s, sess, by_time)| {
                     for (key, value, index) in &prepared {
                         t.insert(&key.to_bytes(), value.as_slice())?;
                         s.insert(index.as_slice(), &[][..])?;
                     }
-                    sess.insert(session_key.as_slice(), session_val.as_slice())?;
+                    put_session(
+                        sess,
+                        by_time,
+                        &session_key,
+                        session.last_active,
+                        &session_val,
+                    )?;
                     Ok::<_, ConflictableTransactionError<()>>(())
                 })
                 .map_err(tx_error)?;
@@ -199,9 +240,14 @@ impl Store for SledStore {
         conversation: &ConversationKey,
         session: &SessionState,
     ) -> BoxFuture<'static, Result<(), StoreError>> {
-        let r = self
-            .sessions
-            .insert(conversation.to_bytes(), encode(session));
+        let key = conversation.to_bytes();
+        let value = encode(session);
+        let r = (&self.sessions, &self.sessions_by_time)
+            .transaction(|(sess, by_time)| {
+                put_session(sess, by_time, &key, session.last_active, &value)?;
+                Ok::<_, ConflictableTransactionError<()>>(())
+            })
+            .map_err(tx_error);
         let durable = self.durable();
         Box::pin(async move {
             r?;

@@ -10,6 +10,7 @@ mod policy;
 mod privacy;
 mod quality;
 mod redaction;
+mod retention;
 mod retrieval;
 mod support;
 mod terms;

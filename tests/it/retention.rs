@@ -1,0 +1,141 @@
+//! Retention on a manual clock: a conversation 731 days old is purged with its index entries and
+//! session, one 729 days old stays; a dry run deletes nothing; every run is audited.
+
+use std::sync::Arc;
+
+use kanava::audit::AuditLog;
+use kanava::clock::{ManualClock, MINUTE};
+use kanava::engine::{Engine, EngineConfig, Parts};
+use kanava::guard::OpenGuard;
+use kanava::metrics::Metrics;
+use kanava::policy::RuleClassifier;
+use kanava::redact::PiiRedactor;
+use kanava::retention::{purge, RetentionConfig};
+use kanava::storage::{SledStore, Store};
+use kanava_adapter::{ChannelId, ChatId, Event, Inbound, UserIdentity};
+
+const DAY: u64 = 24 * 60 * MINUTE;
+const T0: u64 = 1_700_000_000_000_000;
+
+#[tokio::test]
+async fn records_at_731_days_go_and_at_729_days_stay() {
+    let store = Arc::new(SledStore::temporary().expect("db"));
+    let clock = Arc::new(ManualClock::new(T0));
+    let engine = Engine::new(
+        Parts {
+            knowledge: Arc::new(crate::retrieval::kb()),
+            store: store.clone(),
+            guard: Arc::new(OpenGuard),
+            redactor: Arc::new(PiiRedactor),
+            classifier: Arc::new(RuleClassifier),
+            clock: clock.clone(),
+            metrics: Metrics::new(),
+        },
+        EngineConfig::default(),
+    );
+    let ask = |user: &str| Inbound {
+        identity: UserIdentity::new(ChannelId::new("webchat"), user),
+        chat: ChatId::new(user),
+        event: Event::Text("Kuinka kauan käsittely kestää?".into()),
+    };
+    let old = engine.turn(ask("old")).await;
+    let id = old.replies[0].feedback.clone().expect("rateable");
+    engine
+        .turn(Inbound {
+            event: Event::Feedback {
+                reply: id,
+                helpful: true,
+            },
+            ..ask("old")
+        })
+        .await;
+    clock.advance(2 * DAY);
+    engine.turn(ask("recent")).await;
+
+    let db = store.db().clone();
+    let audit = AuditLog::open(&db).expect("audit");
+    let now = T0 + 731 * DAY + MINUTE; // "old" is 731 days old, "recent" 729.
+    let dry = purge(
+        &db,
+        &audit,
+        &RetentionConfig::default(),
+        now,
+        true,
+        "test",
+        || {},
+    )
+    .expect("dry run");
+    let due = |r: &kanava::retention::PurgeReport, class: &str| {
+        r.classes
+            .iter()
+            .find(|c| c.class == class)
+            .map_or(0, |c| c.purged)
+    };
+    assert_eq!(
+        (
+            due(&dry, "transcripts"),
+            due(&dry, "feedback"),
+            due(&dry, "sessions")
+        ),
+        (2, 1, 1)
+    );
+    assert_eq!(
+        store.stats().expect("stats").transcript,
+        4,
+        "a dry run deletes nothing"
+    );
+    assert!(audit.list(0, Some("purge")).expect("audit").is_empty());
+
+    let mut pauses = 0;
+    let report = purge(
+        &db,
+        &audit,
+        &RetentionConfig::default(),
+        now,
+        false,
+        "test",
+        || pauses += 1,
+    )
+    .expect("purge");
+    assert_eq!(
+        (
+            due(&report, "transcripts"),
+            due(&report, "feedback"),
+            due(&report, "sessions")
+        ),
+        (2, 1, 1)
+    );
+    assert!(pauses >= 1, "batches pause for live traffic");
+    assert!(store
+        .transcript_of("webchat", "old")
+        .expect("export")
+        .is_empty());
+    assert_eq!(
+        store
+            .transcript_of("webchat", "recent")
+            .expect("export")
+            .len(),
+        2
+    );
+    let oldest = report
+        .classes
+        .iter()
+        .find(|c| c.class == "transcripts")
+        .and_then(|c| c.oldest_remaining)
+        .expect("oldest");
+    assert_eq!(oldest, T0 + 2 * DAY);
+    let by_subject = db.open_tree("by_subject").expect("tree");
+    assert_eq!(
+        by_subject.len(),
+        2,
+        "index entries of purged records are gone"
+    );
+    let runs = audit.list(0, Some("purge")).expect("audit");
+    assert_eq!(runs.len(), 1);
+    assert!(
+        runs[0].reason.contains("transcripts 2"),
+        "{}",
+        runs[0].reason
+    );
+    assert_eq!(audit.verify().expect("verify").broken, None);
+}
