@@ -64,6 +64,7 @@ struct RawRetention {
     strike_days: Option<i64>,
     expired_block_days: Option<i64>,
     purge_interval_hours: Option<i64>,
+    legal_hold: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -138,6 +139,8 @@ pub struct Config {
     pub terms: crate::guard::TermsConfig,
     /// Retention periods.
     pub retention: crate::retention::RetentionConfig,
+    /// Archive rules apply: erasure requests are refused (and the refusal audited).
+    pub legal_hold: bool,
     /// How often the purge job runs.
     pub purge_interval: crate::clock::Micros,
     /// The identifier hashing secret (hex in the config); `None`: a key file in the data dir.
@@ -212,26 +215,46 @@ fn apply_env(
     table: &mut toml::Table,
     env: impl Iterator<Item = (String, String)>,
 ) -> Result<(), ConfigError> {
-    const SECTIONS: [&str; 6] = [
+    const SECTIONS: [&str; 7] = [
         "server",
         "storage",
         "knowledge",
         "conversation",
         "webchat",
         "terms",
+        "retention",
+    ];
+    // Variables of kanava's other parts, not configuration keys.
+    const OTHERS: [&str; 6] = [
+        "LOG",
+        "CONFIG",
+        "MODERATOR",
+        "STAFF",
+        "CHROMEDRIVER",
+        "CHROMIUM",
     ];
     for (name, value) in env {
         let Some(rest) = name.strip_prefix("KANAVA_") else {
             continue;
         };
-        let lower = rest.to_ascii_lowercase();
-        let Some((section, key)) = lower.split_once('_') else {
-            continue;
-        };
-        if !SECTIONS.contains(&section) {
-            // KANAVA_LOG and the like belong to other parts of the program.
+        if OTHERS.contains(&rest) {
             continue;
         }
+        let lower = rest.to_ascii_lowercase();
+        let section_of = |s: &str| {
+            SECTIONS
+                .iter()
+                .find(|sec| s.starts_with(&format!("{sec}_")))
+                .copied()
+        };
+        let Some(section) = section_of(&lower) else {
+            // A mistyped variable must not be silently ignored.
+            return Err(ConfigError::Key {
+                key: name.clone(),
+                message: format!("unknown environment variable: expected KANAVA_<SECTION>_<KEY> with a section of {}", SECTIONS.join(", ")),
+            });
+        };
+        let key = &lower[section.len() + 1..];
         let parsed = format!("v = {value}")
             .parse::<toml::Table>()
             .ok()
@@ -438,6 +461,7 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
     )? * 60
         * minute;
     Ok(Config {
+        legal_hold: r.legal_hold.unwrap_or(false),
         retention,
         purge_interval,
         terms,
@@ -527,6 +551,20 @@ mod tests {
         .expect("valid");
         assert_eq!(c.session_idle_minutes, 45);
         assert_eq!(c.webchat.allowed_origins, ["https://a.fi"]);
+        let e = load_str("", &[("KANAVA_RETENTON_LEGAL_HOLD", "true")]).unwrap_err();
+        assert!(
+            e.starts_with("config key `KANAVA_RETENTON_LEGAL_HOLD`: unknown environment variable"),
+            "{e}"
+        );
+        let c = load_str(
+            "",
+            &[
+                ("KANAVA_RETENTION_LEGAL_HOLD", "true"),
+                ("KANAVA_LOG", "debug"),
+            ],
+        )
+        .expect("valid");
+        assert!(c.legal_hold);
         let e = load_str("", &[("KANAVA_CONVERSATION_DEFAULT_LANGUAGE", "de")]).unwrap_err();
         assert!(
             e.starts_with("config key `conversation.default_language`"),

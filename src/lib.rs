@@ -18,3 +18,4 @@ pub mod redact;
 pub mod retention;
 pub mod server;
 pub mod storage;
+pub mod subject;

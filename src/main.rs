@@ -85,6 +85,12 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
     },
+    /// Data-subject rights: export, erase or restrict what is stored about one platform identity.
+    /// Every action is audited with your staff id and the reason.
+    Subject {
+        #[command(subcommand)]
+        command: SubjectCommand,
+    },
     /// Purge what the retention periods say is due (through the running server if any); every
     /// run is audited.
     Purge {
@@ -159,6 +165,37 @@ enum BlockCommand {
         /// Data directory [default: ./data].
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct SubjectArgs {
+    #[command(flatten)]
+    who: Who,
+    /// Why: the request's reference or grounds (kept in the audit log).
+    #[arg(long)]
+    reason: String,
+    /// Your personal staff id.
+    #[arg(long, env = "KANAVA_STAFF")]
+    staff: String,
+    /// Data directory [default: ./data].
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum SubjectCommand {
+    /// Everything stored about the identity, as JSON on stdout.
+    Export(SubjectArgs),
+    /// Erase it (refused, with an explanation, when `retention.legal_hold` is on).
+    Erase(SubjectArgs),
+    /// Restrict processing (keep, but exclude from statistics and staff views).
+    Restrict {
+        #[command(flatten)]
+        args: SubjectArgs,
+        /// End the restriction instead.
+        #[arg(long)]
+        lift: bool,
     },
 }
 
@@ -461,6 +498,53 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Subject { command } => {
+            let (a, req) = match command {
+                SubjectCommand::Export(a) => {
+                    let r = Request::SubjectExport {
+                        channel: a.who.channel.clone(),
+                        user: a.who.user.clone(),
+                        staff: a.staff.clone(),
+                        reason: a.reason.clone(),
+                    };
+                    (a, r)
+                }
+                SubjectCommand::Erase(a) => {
+                    let r = Request::SubjectErase {
+                        channel: a.who.channel.clone(),
+                        user: a.who.user.clone(),
+                        staff: a.staff.clone(),
+                        reason: a.reason.clone(),
+                    };
+                    (a, r)
+                }
+                SubjectCommand::Restrict { args: a, lift } => {
+                    let r = Request::SubjectRestrict {
+                        channel: a.who.channel.clone(),
+                        user: a.who.user.clone(),
+                        staff: a.staff.clone(),
+                        reason: a.reason.clone(),
+                        lift,
+                    };
+                    (a, r)
+                }
+            };
+            let config = load_config(
+                cli.config.as_ref(),
+                Overrides {
+                    data_dir: a.data,
+                    ..Overrides::default()
+                },
+            )?;
+            match runtime()?.block_on(data_command(&config, req))? {
+                Response::Export(x) => println!("{}", serde_json::to_string_pretty(&x)?),
+                Response::Erased(e) => println!("{}", serde_json::to_string(&e)?),
+                Response::Done => println!("done"),
+                Response::Error { message } => bail!("{message}"),
+                other => bail!("unexpected answer {other:?}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Purge { dry_run, data } => {
             let config = load_config(
                 cli.config.as_ref(),
@@ -554,6 +638,7 @@ async fn data_command(config: &Config, req: Request) -> Result<Response> {
         store: Arc::new(store),
         guard,
         retention: config.retention,
+        legal_hold: config.legal_hold,
     };
     Ok(control::execute(&ctx, req))
 }

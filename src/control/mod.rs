@@ -57,6 +57,41 @@ pub enum Request {
     },
     /// Check the audit log's hash chain.
     AuditVerify,
+    /// Everything stored about one identity.
+    SubjectExport {
+        /// Channel instance.
+        channel: String,
+        /// Platform user id.
+        user: String,
+        /// The staff member's personal id.
+        staff: String,
+        /// Why (e.g. the request's reference).
+        reason: String,
+    },
+    /// Erase one identity (refused under a legal hold).
+    SubjectErase {
+        /// Channel instance.
+        channel: String,
+        /// Platform user id.
+        user: String,
+        /// The staff member's personal id.
+        staff: String,
+        /// Why.
+        reason: String,
+    },
+    /// Restrict (or lift the restriction of) processing for one identity.
+    SubjectRestrict {
+        /// Channel instance.
+        channel: String,
+        /// Platform user id.
+        user: String,
+        /// The staff member's personal id.
+        staff: String,
+        /// Why.
+        reason: String,
+        /// End the restriction instead.
+        lift: bool,
+    },
     /// Purge what retention says is due.
     Purge {
         /// Count only, delete nothing.
@@ -81,6 +116,10 @@ pub enum Response {
     Blocks(Vec<Block>),
     /// Audit records.
     Audit(Vec<AuditRecord>),
+    /// An identity's data.
+    Export(Box<crate::subject::SubjectExport>),
+    /// What an erasure removed.
+    Erased(crate::subject::Erasure),
     /// What a purge did.
     Purge(crate::retention::PurgeReport),
     /// The audit chain's state.
@@ -110,6 +149,8 @@ pub struct Context {
     pub guard: Arc<TermsGuard>,
     /// Retention periods.
     pub retention: crate::retention::RetentionConfig,
+    /// Erasure is refused (archive rules).
+    pub legal_hold: bool,
 }
 
 /// Answers one request.
@@ -146,6 +187,31 @@ pub fn execute(ctx: &Context, req: Request) -> Response {
             .audit_log()
             .list(since, kind.as_deref())
             .map_or_else(|e| err(&e), Response::Audit),
+        Request::SubjectExport {
+            channel,
+            user,
+            staff,
+            reason,
+        } => crate::subject::Subjects::new(&ctx.db, guard.audit_log())
+            .export(&channel, &user, &staff, &reason, now)
+            .map_or_else(|e| err(&e), |x| Response::Export(Box::new(x))),
+        Request::SubjectErase {
+            channel,
+            user,
+            staff,
+            reason,
+        } => crate::subject::Subjects::new(&ctx.db, guard.audit_log())
+            .erase(&channel, &user, &staff, &reason, ctx.legal_hold, now)
+            .map_or_else(|e| err(&e), Response::Erased),
+        Request::SubjectRestrict {
+            channel,
+            user,
+            staff,
+            reason,
+            lift,
+        } => crate::subject::Subjects::new(&ctx.db, guard.audit_log())
+            .restrict(&channel, &user, &staff, &reason, lift, now)
+            .map_or_else(|e| err(&e), |()| Response::Done),
         Request::Purge { dry_run } => crate::retention::purge(
             &ctx.db,
             guard.audit_log(),

@@ -191,6 +191,7 @@ pub async fn run(
         store: store.clone(),
         guard: guard.clone(),
         retention: config.retention,
+        legal_hold: config.legal_hold,
     };
     let purge_job = tokio::spawn(purge_daily(ctx.clone(), config.purge_interval));
     let control = crate::control::listen(&config.data_dir, ctx)

@@ -266,3 +266,62 @@ fn moderators_block_and_read_the_audit_through_a_running_server() {
     assert!(!err.status.success());
     assert!(String::from_utf8_lossy(&err.stderr).contains("webchat/abc is not blocked"));
 }
+
+#[test]
+fn subject_commands_export_and_refuse_erasure_under_a_legal_hold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let _server = crate::support::Server::start(&data, &[("KANAVA_RETENTION_LEGAL_HOLD", "true")]);
+    let base = [
+        "--channel",
+        "webchat",
+        "--user",
+        "nobody",
+        "--reason",
+        "request 7",
+        "--staff",
+        "dpo-eva",
+    ];
+    let out = Command::new(kanava_bin())
+        .args(["subject", "export"])
+        .args(base)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let export: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(export["user"], "nobody");
+    let out = Command::new(kanava_bin())
+        .args(["subject", "erase"])
+        .args(base)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("legal hold"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let audit = Command::new(kanava_bin())
+        .args(["audit", "--json", "--data"])
+        .arg(&data)
+        .output()
+        .expect("run");
+    let kinds: Vec<String> = String::from_utf8_lossy(&audit.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(kinds, ["export", "erase_refused"]);
+}

@@ -12,6 +12,7 @@ mod quality;
 mod redaction;
 mod retention;
 mod retrieval;
+mod subject;
 mod support;
 mod terms;
 mod webchat_e2e;

@@ -1,0 +1,153 @@
+//! Data-subject rights: export, erase (nothing of the identity remains anywhere, the audit says
+//! so and still verifies), the legal-hold refusal, and restriction.
+
+use std::sync::Arc;
+
+use kanava::clock::ManualClock;
+use kanava::engine::{Engine, EngineConfig, Parts};
+use kanava::guard::{IdentifierKey, TermsConfig, TermsGuard};
+use kanava::metrics::Metrics;
+use kanava::policy::RuleClassifier;
+use kanava::redact::PiiRedactor;
+use kanava::storage::{SledStore, Store};
+use kanava::subject::{SubjectError, Subjects};
+use kanava_adapter::{ChannelId, ChatId, Event, Inbound, UserIdentity};
+
+const T0: u64 = 1_800_000_000_000_000;
+
+#[tokio::test]
+async fn export_then_erase_leaves_nothing_of_the_identity() {
+    let store = Arc::new(SledStore::temporary().expect("db"));
+    let db = store.db().clone();
+    let clock = Arc::new(ManualClock::new(T0));
+    let guard = Arc::new(
+        TermsGuard::open(
+            &db,
+            TermsConfig::default(),
+            IdentifierKey::new([9; 32]),
+            clock.clone(),
+        )
+        .expect("guard"),
+    );
+    let engine = Engine::new(
+        Parts {
+            knowledge: Arc::new(crate::retrieval::kb()),
+            store: store.clone(),
+            guard: guard.clone(),
+            redactor: Arc::new(PiiRedactor),
+            classifier: Arc::new(RuleClassifier),
+            clock: clock.clone(),
+            metrics: Metrics::new(),
+        },
+        EngineConfig::default(),
+    );
+    let msg = |user: &str, event: Event| Inbound {
+        identity: UserIdentity::new(ChannelId::new("webchat"), user),
+        chat: ChatId::new(format!("chat-of-{user}")),
+        event,
+    };
+    for user in ["alice", "bob"] {
+        let t = engine
+            .turn(msg(
+                user,
+                Event::Text("Kuinka kauan käsittely kestää?".into()),
+            ))
+            .await;
+        let id = t.replies[0].feedback.clone().expect("rateable");
+        engine
+            .turn(msg(
+                user,
+                Event::Feedback {
+                    reply: id,
+                    helpful: true,
+                },
+            ))
+            .await;
+        clock.advance(1_000_000);
+    }
+    engine
+        .turn(msg(
+            "alice",
+            Event::Text("Buy cheap permits, guaranteed, www.example.com".into()),
+        ))
+        .await;
+    guard
+        .block_add("webchat", "alice", "mod-anna", "test", None, T0)
+        .expect("block");
+
+    let subjects = Subjects::new(&db, guard.audit_log());
+    let export = subjects
+        .export("webchat", "alice", "dpo-eva", "access request 1", T0)
+        .expect("export");
+    assert_eq!(export.transcripts.len(), 4);
+    assert_eq!(export.feedback.len(), 1);
+    assert_eq!(export.sessions.len(), 1);
+    assert!(export.block.is_some());
+    assert!(
+        export.audit.iter().any(|r| r.kind == "strike"),
+        "audit entries that concern them"
+    );
+    let json = serde_json::to_string(&export).expect("json");
+    assert!(json.contains("Kuinka kauan") && !json.contains("bob"));
+
+    // With a legal hold, erasure is refused and the refusal audited.
+    assert!(matches!(
+        subjects.erase("webchat", "alice", "dpo-eva", "erasure request 2", true, T0),
+        Err(SubjectError::LegalHold)
+    ));
+    assert_eq!(
+        guard
+            .audit_log()
+            .list(0, Some("erase_refused"))
+            .expect("audit")
+            .len(),
+        1
+    );
+
+    let done = subjects
+        .erase(
+            "webchat",
+            "alice",
+            "dpo-eva",
+            "erasure request 2",
+            false,
+            T0 + 1,
+        )
+        .expect("erase");
+    assert_eq!((done.transcripts, done.feedback, done.sessions), (4, 1, 1));
+    assert!(done.audit_blanked >= 3);
+    // Nothing of alice remains in any tree; bob is untouched.
+    for name in db.tree_names() {
+        let tree = db.open_tree(&name).expect("tree");
+        for item in tree.iter() {
+            let (k, v) = item.expect("read");
+            let hit = |b: &[u8]| b.windows(5).any(|w| w == b"alice");
+            assert!(
+                !hit(&k) && !hit(&v),
+                "alice remains in tree {:?}",
+                String::from_utf8_lossy(&name)
+            );
+        }
+    }
+    assert_eq!(store.transcript_of("webchat", "bob").expect("bob").len(), 2);
+    let erase = guard.audit_log().list(0, Some("erase")).expect("audit");
+    assert!(erase[0].reason.contains("4 transcript lines") && erase[0].actor == "dpo-eva");
+    assert_eq!(guard.audit_log().verify().expect("verify").broken, None);
+
+    subjects
+        .restrict(
+            "webchat",
+            "bob",
+            "dpo-eva",
+            "disputes accuracy",
+            false,
+            T0 + 2,
+        )
+        .expect("restrict");
+    assert!(subjects.is_restricted("webchat", "bob").expect("flag"));
+    assert!(subjects
+        .export("webchat", "bob", "dpo-eva", "check", T0 + 3)
+        .expect("export")
+        .restricted
+        .is_some());
+}
