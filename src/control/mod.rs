@@ -161,7 +161,20 @@ pub fn execute(ctx: &Context, req: Request) -> Response {
         message: e.to_string(),
     };
     match req {
-        Request::Stats => store.stats().map_or_else(|e| err(&e), Response::Stats),
+        Request::Stats => {
+            // Restricted identities' records are kept but left out of statistics.
+            let restricted =
+                crate::subject::Subjects::new(&ctx.db, guard.audit_log()).restricted_counts();
+            match (store.stats(), restricted) {
+                (Ok(mut s), Ok((identities, transcripts, feedback))) => {
+                    s.transcript = s.transcript.saturating_sub(transcripts);
+                    s.feedback = s.feedback.saturating_sub(feedback);
+                    s.restricted_identities = identities;
+                    Response::Stats(s)
+                }
+                (Err(e), _) | (_, Err(e)) => err(&e),
+            }
+        }
         Request::BlockAdd {
             channel,
             user,

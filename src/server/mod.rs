@@ -207,11 +207,23 @@ pub async fn run(
     for a in adapters.iter() {
         let a = a.clone();
         let stop = trigger.subscribe();
+        let guard = guard.clone();
         tasks.push(tokio::spawn(async move {
             let channel = a.channel().clone();
             if let Err(e) = a.run(stop).await {
-                // One channel failing never stops the others.
+                // One channel failing never stops the others; staff find it in the audit log.
                 error!(%channel, error = %e, "channel stopped");
+                use crate::clock::Clock;
+                let record = crate::audit::AuditRecord {
+                    at: SystemClock.now(),
+                    kind: "channel_failure".into(),
+                    actor: "system".into(),
+                    subject: None,
+                    reason: e.to_string(),
+                };
+                if let Err(e) = guard.audit_log().append(&record) {
+                    error!(error = %e, "could not audit a channel failure");
+                }
             }
         }));
     }

@@ -169,4 +169,7 @@ pub struct Stats {
     pub feedback: u64,
     /// Conversations with a session.
     pub sessions: u64,
+    /// Identities whose processing is restricted (their records are not counted above).
+    #[serde(default)]
+    pub restricted_identities: u64,
 }

@@ -336,6 +336,7 @@ impl Store for SledStore {
             transcript: self.transcript.len() as u64,
             feedback: self.feedback.len() as u64,
             sessions: self.sessions.len() as u64,
+            restricted_identities: 0,
         })
     }
 }

@@ -354,6 +354,41 @@ impl<'a> Subjects<'a> {
         )
     }
 
+    /// Transcript and feedback records of restricted identities (kept, but left out of
+    /// statistics), and how many identities are restricted.
+    pub fn restricted_counts(&self) -> Result<(u64, u64, u64), StoreError> {
+        let mut identities = 0;
+        let (mut transcripts, mut feedback) = (0, 0);
+        for item in self.db.open_tree("restricted")?.iter() {
+            let (k, _) = item?;
+            let Some(len) = k
+                .get(..4)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_be_bytes)
+            else {
+                continue;
+            };
+            let (Some(channel), Some(user)) =
+                (k.get(4..4 + len as usize), k.get(4 + len as usize..))
+            else {
+                continue;
+            };
+            identities += 1;
+            let (channel, user) = (
+                String::from_utf8_lossy(channel),
+                String::from_utf8_lossy(user),
+            );
+            for (tag, _, _) in self.indexed(&channel, &user)? {
+                if tag == b't' {
+                    transcripts += 1;
+                } else {
+                    feedback += 1;
+                }
+            }
+        }
+        Ok((identities, transcripts, feedback))
+    }
+
     /// Whether processing of an identity is restricted.
     pub fn is_restricted(&self, channel: &str, user: &str) -> Result<bool, StoreError> {
         Ok(self

@@ -5,6 +5,7 @@ mod attack;
 mod audit;
 mod browser;
 mod cli;
+mod crash;
 mod pipeline;
 mod policy;
 mod privacy;

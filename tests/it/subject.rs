@@ -145,6 +145,11 @@ async fn export_then_erase_leaves_nothing_of_the_identity() {
         )
         .expect("restrict");
     assert!(subjects.is_restricted("webchat", "bob").expect("flag"));
+    assert_eq!(
+        subjects.restricted_counts().expect("counts"),
+        (1, 2, 1),
+        "bob's records are left out of statistics"
+    );
     assert!(subjects
         .export("webchat", "bob", "dpo-eva", "check", T0 + 3)
         .expect("export")

@@ -61,6 +61,13 @@ impl Server {
         format!("ws://{}/ws", self.addr)
     }
 
+    /// SIGKILL: no shutdown of any kind.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::forget(self);
+    }
+
     pub fn stop(mut self) -> std::process::ExitStatus {
         // SIGTERM for a graceful shutdown.
         let _ = Command::new("kill")
