@@ -365,14 +365,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ),
                 BlockCommand::List { json, data } => (data, Request::BlockList, json),
             };
-            let config = load_config(
-                cli.config.as_ref(),
-                Overrides {
-                    data_dir: data,
-                    ..Overrides::default()
-                },
-            )?;
-            match runtime()?.block_on(data_command(&config, req))? {
+            match data_request(cli.config.as_ref(), data, req)? {
                 Response::Block(b) => println!("{}", serde_json::to_string(&b)?),
                 Response::Blocks(list) if json => {
                     for b in list {
@@ -403,7 +396,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         );
                     }
                 }
-                Response::Error { message } => bail!("{message}"),
                 other => bail!("unexpected answer {other:?}"),
             }
             Ok(ExitCode::SUCCESS)
@@ -411,33 +403,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit {
             command: Some(AuditCommand::Verify { data }),
             ..
-        } => {
-            let config = load_config(
-                cli.config.as_ref(),
-                Overrides {
-                    data_dir: data,
-                    ..Overrides::default()
-                },
-            )?;
-            match runtime()?.block_on(data_command(&config, Request::AuditVerify))? {
-                Response::Verification(v) => match v.broken {
-                    None => {
-                        println!("audit chain intact: {} records", v.records);
-                        Ok(ExitCode::SUCCESS)
-                    }
-                    Some((at, why)) => {
-                        println!(
-                            "audit chain BROKEN at record {} ({}): {why}",
-                            v.records,
-                            kanava::i18n::format_time(at, kanava_adapter::Lang::En)
-                        );
-                        Ok(ExitCode::FAILURE)
-                    }
-                },
-                Response::Error { message } => bail!("{message}"),
-                other => bail!("unexpected answer {other:?}"),
-            }
-        }
+        } => match data_request(cli.config.as_ref(), data, Request::AuditVerify)? {
+            Response::Verification(v) => match v.broken {
+                None => {
+                    println!("audit chain intact: {} records", v.records);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some((at, why)) => {
+                    println!(
+                        "audit chain BROKEN at record {} ({}): {why}",
+                        v.records,
+                        kanava::i18n::format_time(at, kanava_adapter::Lang::En)
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            },
+            other => bail!("unexpected answer {other:?}"),
+        },
         Command::Audit {
             command: None,
             since,
@@ -445,18 +427,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             data,
         } => {
-            let config = load_config(
-                cli.config.as_ref(),
-                Overrides {
-                    data_dir: data,
-                    ..Overrides::default()
-                },
-            )?;
             let since = match since {
                 None => 0,
                 Some(s) => parse_since(&s)?,
             };
-            match runtime()?.block_on(data_command(&config, Request::Audit { since, kind }))? {
+            match data_request(cli.config.as_ref(), data, Request::Audit { since, kind })? {
                 Response::Audit(records) => {
                     for r in records {
                         if json {
@@ -477,7 +452,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         }
                     }
                 }
-                Response::Error { message } => bail!("{message}"),
                 other => bail!("unexpected answer {other:?}"),
             }
             Ok(ExitCode::SUCCESS)
@@ -485,17 +459,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Lockdown {
             command: LockdownCommand::Lift { moderator, data },
         } => {
-            let config = load_config(
+            data_request(
                 cli.config.as_ref(),
-                Overrides {
-                    data_dir: data,
-                    ..Overrides::default()
-                },
+                data,
+                Request::LiftLockdown { moderator },
             )?;
-            match runtime()?.block_on(data_command(&config, Request::LiftLockdown { moderator }))? {
-                Response::Error { message } => bail!("{message}"),
-                _ => println!("lockdown lifted"),
-            }
+            println!("lockdown lifted");
             Ok(ExitCode::SUCCESS)
         }
         Command::Subject { command } => {
@@ -529,31 +498,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     (a, r)
                 }
             };
-            let config = load_config(
-                cli.config.as_ref(),
-                Overrides {
-                    data_dir: a.data,
-                    ..Overrides::default()
-                },
-            )?;
-            match runtime()?.block_on(data_command(&config, req))? {
+            match data_request(cli.config.as_ref(), a.data, req)? {
                 Response::Export(x) => println!("{}", serde_json::to_string_pretty(&x)?),
                 Response::Erased(e) => println!("{}", serde_json::to_string(&e)?),
                 Response::Done => println!("done"),
-                Response::Error { message } => bail!("{message}"),
                 other => bail!("unexpected answer {other:?}"),
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Purge { dry_run, data } => {
-            let config = load_config(
-                cli.config.as_ref(),
-                Overrides {
-                    data_dir: data,
-                    ..Overrides::default()
-                },
-            )?;
-            match runtime()?.block_on(data_command(&config, Request::Purge { dry_run }))? {
+            match data_request(cli.config.as_ref(), data, Request::Purge { dry_run })? {
                 Response::Purge(report) => {
                     for c in report.classes {
                         let oldest = c.oldest_remaining.map_or("-".to_string(), |o| {
@@ -566,23 +520,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         );
                     }
                 }
-                Response::Error { message } => bail!("{message}"),
                 other => bail!("unexpected answer {other:?}"),
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats { data } => {
-            let config = load_config(
-                cli.config.as_ref(),
-                Overrides {
-                    data_dir: data,
-                    ..Overrides::default()
-                },
-            )?;
-            let resp = runtime()?.block_on(data_command(&config, Request::Stats))?;
-            match resp {
+            match data_request(cli.config.as_ref(), data, Request::Stats)? {
                 Response::Stats(s) => println!("{}", serde_json::to_string(&s)?),
-                Response::Error { message } => bail!("{message}"),
                 other => bail!("unexpected answer {other:?}"),
             }
             Ok(ExitCode::SUCCESS)
@@ -611,6 +555,26 @@ fn classify_stream(mut input: impl BufRead, mut output: impl Write) -> Result<()
         let c = RuleClassifier.classify(&redacted.text, lang);
         writeln!(output, "{} {}", c.verdict.as_str(), c.reason)?;
         output.flush()?;
+    }
+}
+
+/// Loads the configuration (with `--data`), runs a data command, and turns an error answer into
+/// an error.
+fn data_request(
+    config_file: Option<&PathBuf>,
+    data: Option<PathBuf>,
+    req: Request,
+) -> Result<Response> {
+    let config = load_config(
+        config_file,
+        Overrides {
+            data_dir: data,
+            ..Overrides::default()
+        },
+    )?;
+    match runtime()?.block_on(data_command(&config, req))? {
+        Response::Error { message } => bail!("{message}"),
+        other => Ok(other),
     }
 }
 

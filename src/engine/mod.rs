@@ -290,22 +290,13 @@ impl Engine {
             }
         };
         let user_record = TranscriptRecord {
-            at: now,
-            channel: conv.channel.clone(),
-            user: user.to_string(),
-            chat: conv.chat.clone(),
-            session: session.id.clone(),
-            role: Role::User,
-            lang,
             text: redacted.text.into_owned(),
-            topic: None,
-            outcome: None,
-            confidence: None,
             redactions: redacted
                 .counts
                 .iter()
                 .map(|(k, v)| (k.name().to_string(), v))
                 .collect(),
+            ..user_record(conv, user, &session, lang, now)
         };
         let confidence = (class.verdict == Verdict::General).then_some(decision.confidence);
         self.log_and_reply(conv, session, user_record, reply, outcome, confidence, now)
@@ -459,18 +450,9 @@ impl Engine {
                 };
                 let reply = self.topic_reply(topic, lang);
                 let user_record = TranscriptRecord {
-                    at: now,
-                    channel: conv.channel.clone(),
-                    user: user.to_string(),
-                    chat: conv.chat.clone(),
-                    session: session.id.clone(),
-                    role: Role::User,
-                    lang,
-                    text: String::new(),
                     topic: Some(topic.id.clone()),
                     outcome: Some("chose_topic".into()),
-                    confidence: None,
-                    redactions: Default::default(),
+                    ..user_record(conv, user, &session, lang, now)
                 };
                 self.log_and_reply(
                     conv,
@@ -540,6 +522,30 @@ impl Engine {
                 notice(Text::Unavailable, "error")
             }
         }
+    }
+}
+
+/// A user's transcript line with nothing in it yet.
+fn user_record(
+    conv: &ConversationKey,
+    user: &str,
+    session: &SessionState,
+    lang: Lang,
+    now: Micros,
+) -> TranscriptRecord {
+    TranscriptRecord {
+        at: now,
+        channel: conv.channel.clone(),
+        user: user.to_string(),
+        chat: conv.chat.clone(),
+        session: session.id.clone(),
+        role: Role::User,
+        lang,
+        text: String::new(),
+        topic: None,
+        outcome: None,
+        confidence: None,
+        redactions: Default::default(),
     }
 }
 

@@ -6,11 +6,8 @@
 use std::sync::Arc;
 
 use kanava::clock::{Clock, ManualClock};
-use kanava::engine::{Engine, EngineConfig, Parts};
+use kanava::engine::Engine;
 use kanava::guard::{IdentifierKey, TermsConfig, TermsGuard};
-use kanava::metrics::Metrics;
-use kanava::policy::RuleClassifier;
-use kanava::redact::PiiRedactor;
 use kanava::storage::SledStore;
 use kanava_adapter::{ChannelId, ChatId, Event, Inbound, UserIdentity};
 
@@ -32,18 +29,7 @@ fn sim() -> Sim {
         )
         .expect("guard"),
     );
-    let engine = Engine::new(
-        Parts {
-            knowledge: Arc::new(crate::retrieval::kb()),
-            store: Arc::new(store),
-            guard: guard.clone(),
-            redactor: Arc::new(PiiRedactor),
-            classifier: Arc::new(RuleClassifier),
-            clock: clock.clone(),
-            metrics: Metrics::new(),
-        },
-        EngineConfig::default(),
-    );
+    let engine = crate::support::engine(Arc::new(store), guard.clone(), clock.clone());
     Sim {
         engine,
         guard,

@@ -6,11 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use kanava::clock::ManualClock;
-use kanava::engine::{Engine, EngineConfig, Parts};
 use kanava::guard::OpenGuard;
-use kanava::metrics::Metrics;
-use kanava::policy::AllGeneral;
-use kanava::redact::PiiRedactor;
 use kanava::storage::{SledStore, Store};
 use kanava_adapter::{ChannelId, ChatId, Event, Inbound, UserIdentity};
 
@@ -56,17 +52,10 @@ async fn no_personal_data_in_logs_or_storage() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Arc::new(SledStore::open(dir.path()).expect("sled"));
-    let engine = Engine::new(
-        Parts {
-            knowledge: Arc::new(crate::retrieval::kb()),
-            store: store.clone(),
-            guard: Arc::new(OpenGuard),
-            redactor: Arc::new(PiiRedactor),
-            classifier: Arc::new(AllGeneral),
-            clock: Arc::new(ManualClock::new(1_700_000_000_000_000)),
-            metrics: Metrics::new(),
-        },
-        EngineConfig::default(),
+    let engine = crate::support::engine(
+        store.clone(),
+        Arc::new(OpenGuard),
+        Arc::new(ManualClock::new(1_700_000_000_000_000)),
     );
     let questions = [
         "Hei, henkilötunnukseni on 131052-308T ja hakemusnumero 12345678, missä vaiheessa se on?",

@@ -5,11 +5,7 @@ use std::sync::Arc;
 
 use kanava::audit::AuditLog;
 use kanava::clock::{ManualClock, MINUTE};
-use kanava::engine::{Engine, EngineConfig, Parts};
 use kanava::guard::OpenGuard;
-use kanava::metrics::Metrics;
-use kanava::policy::RuleClassifier;
-use kanava::redact::PiiRedactor;
 use kanava::retention::{purge, RetentionConfig};
 use kanava::storage::{SledStore, Store};
 use kanava_adapter::{ChannelId, ChatId, Event, Inbound, UserIdentity};
@@ -21,18 +17,7 @@ const T0: u64 = 1_700_000_000_000_000;
 async fn records_at_731_days_go_and_at_729_days_stay() {
     let store = Arc::new(SledStore::temporary().expect("db"));
     let clock = Arc::new(ManualClock::new(T0));
-    let engine = Engine::new(
-        Parts {
-            knowledge: Arc::new(crate::retrieval::kb()),
-            store: store.clone(),
-            guard: Arc::new(OpenGuard),
-            redactor: Arc::new(PiiRedactor),
-            classifier: Arc::new(RuleClassifier),
-            clock: clock.clone(),
-            metrics: Metrics::new(),
-        },
-        EngineConfig::default(),
-    );
+    let engine = crate::support::engine(store.clone(), Arc::new(OpenGuard), clock.clone());
     let ask = |user: &str| Inbound {
         identity: UserIdentity::new(ChannelId::new("webchat"), user),
         chat: ChatId::new(user),

@@ -4,11 +4,7 @@
 use std::sync::Arc;
 
 use kanava::clock::ManualClock;
-use kanava::engine::{Engine, EngineConfig, Parts};
 use kanava::guard::{IdentifierKey, TermsConfig, TermsGuard};
-use kanava::metrics::Metrics;
-use kanava::policy::RuleClassifier;
-use kanava::redact::PiiRedactor;
 use kanava::storage::{SledStore, Store};
 use kanava::subject::{SubjectError, Subjects};
 use kanava_adapter::{ChannelId, ChatId, Event, Inbound, UserIdentity};
@@ -29,18 +25,7 @@ async fn export_then_erase_leaves_nothing_of_the_identity() {
         )
         .expect("guard"),
     );
-    let engine = Engine::new(
-        Parts {
-            knowledge: Arc::new(crate::retrieval::kb()),
-            store: store.clone(),
-            guard: guard.clone(),
-            redactor: Arc::new(PiiRedactor),
-            classifier: Arc::new(RuleClassifier),
-            clock: clock.clone(),
-            metrics: Metrics::new(),
-        },
-        EngineConfig::default(),
-    );
+    let engine = crate::support::engine(store.clone(), guard.clone(), clock.clone());
     let msg = |user: &str, event: Event| Inbound {
         identity: UserIdentity::new(ChannelId::new("webchat"), user),
         chat: ChatId::new(format!("chat-of-{user}")),

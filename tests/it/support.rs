@@ -133,3 +133,23 @@ pub async fn ask(ws: &mut Ws, text: &str) -> Value {
     send(ws, serde_json::json!({"type": "message", "text": text})).await;
     next(ws).await
 }
+
+/// An engine over the shipped knowledge with kanava's redactor and classifier.
+pub fn engine(
+    store: std::sync::Arc<dyn kanava::storage::Store>,
+    guard: std::sync::Arc<dyn kanava::guard::Guard>,
+    clock: std::sync::Arc<kanava::clock::ManualClock>,
+) -> kanava::engine::Engine {
+    kanava::engine::Engine::new(
+        kanava::engine::Parts {
+            knowledge: std::sync::Arc::new(crate::retrieval::kb()),
+            store,
+            guard,
+            redactor: std::sync::Arc::new(kanava::redact::PiiRedactor),
+            classifier: std::sync::Arc::new(kanava::policy::RuleClassifier),
+            clock,
+            metrics: kanava::metrics::Metrics::new(),
+        },
+        kanava::engine::EngineConfig::default(),
+    )
+}
