@@ -188,20 +188,7 @@ fn moderators_block_and_read_the_audit_through_a_running_server() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let server = crate::support::Server::start(&data, &[]);
-    let run = |args: &[&str]| {
-        let out = Command::new(kanava_bin())
-            .args(args)
-            .arg("--data")
-            .arg(&data)
-            .output()
-            .expect("run");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |args: &[&str]| crate::support::kanava_data_ok(args, &data);
     run(&[
         "block",
         "add",
@@ -282,27 +269,20 @@ fn subject_commands_export_and_refuse_erasure_under_a_legal_hold() {
         "--staff",
         "dpo-eva",
     ];
-    let out = Command::new(kanava_bin())
-        .args(["subject", "export"])
-        .args(base)
-        .arg("--data")
-        .arg(&data)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let export: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let args: Vec<&str> = ["subject", "export"]
+        .iter()
+        .chain(base.iter())
+        .copied()
+        .collect();
+    let export: serde_json::Value =
+        serde_json::from_str(&crate::support::kanava_data_ok(&args, &data)).expect("json");
     assert_eq!(export["user"], "nobody");
-    let out = Command::new(kanava_bin())
-        .args(["subject", "erase"])
-        .args(base)
-        .arg("--data")
-        .arg(&data)
-        .output()
-        .expect("run");
+    let args: Vec<&str> = ["subject", "erase"]
+        .iter()
+        .chain(base.iter())
+        .copied()
+        .collect();
+    let out = crate::support::kanava_data(&args, &data);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("legal hold"),

@@ -13,6 +13,27 @@ pub fn kanava_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_kanava"))
 }
 
+/// Runs `kanava ARGS --data DATA`.
+pub fn kanava_data(args: &[&str], data: &Path) -> std::process::Output {
+    Command::new(kanava_bin())
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .expect("run kanava")
+}
+
+/// Runs `kanava ARGS --data DATA`, which must succeed; returns its stdout.
+pub fn kanava_data_ok(args: &[&str], data: &Path) -> String {
+    let out = kanava_data(args, data);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
