@@ -40,9 +40,10 @@ pub struct LangIndex {
     /// One-character deletions of surface words, for typo lookup.
     deletes: HashMap<String, Vec<String>>,
     len_q: Vec<f32>,
-    len_a: Vec<f32>,
-    avg_q: f32,
-    avg_a: f32,
+    /// BM25 length normalisation per document, inverted once at build time (two divisions
+    /// fewer per posting at query time).
+    inv_norm_q: Vec<f32>,
+    inv_norm_a: Vec<f32>,
     idf_unknown: f32,
     grams: GramIndex,
 }
@@ -162,10 +163,16 @@ impl GramIndex {
                 units[unit as usize] += w / norm * uw;
             }
         }
+        // Unit scores are sums of positive products, so never negative: for such floats the
+        // bit patterns order like the values, and an integer maximum vectorizes where
+        // `f32::max` (with its NaN rules) does not.
         for (topic, bounds) in out.iter_mut().zip(self.starts.windows(2)) {
-            *topic = units[bounds[0]..bounds[1]]
+            let best = units[bounds[0]..bounds[1]]
                 .iter()
-                .fold(*topic, |a, &b| a.max(b));
+                .map(|u| u.to_bits())
+                .max()
+                .unwrap_or(0);
+            *topic = topic.max(f32::from_bits(best));
         }
     }
 }
@@ -294,17 +301,22 @@ impl LangIndex {
             }
         }
         let avg = |v: &[f32]| (v.iter().sum::<f32>() / v.len().max(1) as f32).max(1.0);
+        let inverse = |lens: &[f32]| {
+            let a = avg(lens);
+            lens.iter()
+                .map(|l| 1.0 / (1.0 - B + B * l / a))
+                .collect::<Vec<f32>>()
+        };
         Self {
             lang,
-            avg_q: avg(&len_q),
-            avg_a: avg(&len_a),
+            inv_norm_q: inverse(&len_q),
+            inv_norm_a: inverse(&len_a),
             terms,
             postings,
             idf,
             surface,
             deletes,
             len_q,
-            len_a,
             idf_unknown: idf_of(0.0),
             grams: GramIndex::build(&gram_docs),
         }
@@ -332,8 +344,8 @@ impl LangIndex {
             total += qt.weight * idf;
             for p in &self.postings[term as usize] {
                 let d = p.doc as usize;
-                let tf = W_QUESTIONS * p.tf_q / (1.0 - B + B * self.len_q[d] / self.avg_q)
-                    + W_ANSWER * p.tf_a / (1.0 - B + B * self.len_a[d] / self.avg_a);
+                let tf = W_QUESTIONS * p.tf_q * self.inv_norm_q[d]
+                    + W_ANSWER * p.tf_a * self.inv_norm_a[d];
                 scores[d] += qt.weight * idf * tf * (K1 + 1.0) / (tf + K1);
                 matched[d] += qt.weight * idf;
             }
