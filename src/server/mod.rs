@@ -102,8 +102,12 @@ pub fn build_engine(
     Ok(Engine::new(parts, engine_config))
 }
 
-/// The adapters enabled in the configuration.
-fn adapters(config: &Config, conversation: Arc<dyn Conversation>) -> Vec<Arc<dyn Adapter>> {
+/// The adapters enabled in the configuration; `db` holds their durable progress.
+fn adapters(
+    config: &Config,
+    conversation: Arc<dyn Conversation>,
+    db: &sled::Db,
+) -> Result<Vec<Arc<dyn Adapter>>, StartError> {
     let mut out: Vec<Arc<dyn Adapter>> = Vec::new();
     #[cfg(feature = "webchat")]
     if config.webchat.enabled {
@@ -117,8 +121,37 @@ fn adapters(config: &Config, conversation: Arc<dyn Conversation>) -> Vec<Arc<dyn
             },
         )));
     }
-    let _ = (&conversation, config);
-    out
+    #[cfg(feature = "telegram")]
+    if let Some(t) = &config.telegram {
+        use crate::config::TelegramMode;
+        let channel = kanava_adapter::ChannelId::new("telegram");
+        let state = crate::storage::SledChannelStore::open(db, &channel)
+            .map_err(crate::storage::StoreError::from)?;
+        out.push(Arc::new(kanava_telegram::Telegram::new(
+            channel,
+            conversation.clone(),
+            Arc::new(state),
+            kanava_telegram::TelegramConfig {
+                token: t.token.clone(),
+                api_url: t.api_url.clone(),
+                mode: match &t.mode {
+                    TelegramMode::Polling => kanava_telegram::Mode::Polling,
+                    TelegramMode::Webhook { url, secret } => kanava_telegram::Mode::Webhook {
+                        public_url: url.clone(),
+                        secret: secret.clone(),
+                    },
+                },
+                groups: if t.answer_in_groups {
+                    kanava_telegram::GroupReplies::WhenMentioned
+                } else {
+                    kanava_telegram::GroupReplies::Never
+                },
+                poll_timeout: std::time::Duration::from_secs(u64::from(t.poll_timeout_seconds)),
+            },
+        )));
+    }
+    let _ = (&conversation, config, db);
+    Ok(out)
 }
 
 #[derive(Clone)]
@@ -201,7 +234,7 @@ pub async fn run(
             source,
         })?;
     let conversation: Arc<dyn Conversation> = engine.clone();
-    let adapters = Arc::new(adapters(&config, conversation));
+    let adapters = Arc::new(adapters(&config, conversation, &db)?);
     let (trigger, _) = ShutdownTrigger::new();
     let mut tasks = Vec::new();
     for a in adapters.iter() {

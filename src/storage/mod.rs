@@ -4,11 +4,13 @@
 //! Records are keyed by time (for retention purges) and indexed by subject, a hash of the user
 //! identity (for export and erasure).
 
+mod channel_state;
 pub(crate) mod records;
 pub(crate) mod sled_store;
 
 use futures::future::BoxFuture;
 
+pub use channel_state::SledChannelStore;
 pub use records::{
     ConversationKey, FeedbackRecord, RecordKey, Role, SessionState, Stats, TranscriptRecord,
 };

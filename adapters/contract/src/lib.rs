@@ -8,6 +8,7 @@
 mod adapter;
 mod identity;
 mod message;
+mod state;
 mod text;
 
 pub use adapter::{
@@ -16,4 +17,5 @@ pub use adapter::{
 };
 pub use identity::{ChannelId, ChatId, Lang, ParseLangError, UserIdentity};
 pub use message::{Event, Inbound, Outbound, OutboundKind, ReplyId, Suggestion};
+pub use state::{ChannelStore, StateError};
 pub use text::{escape_html, Block, Inline, MarkupError, RichText};

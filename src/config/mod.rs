@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use kanava_adapter::Lang;
 use serde::Deserialize;
 
+mod channels;
+
+pub use channels::{TelegramMode, TelegramSettings};
+
 /// A configuration problem, naming the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -53,6 +57,8 @@ struct RawConfig {
     terms: RawTerms,
     #[serde(default)]
     retention: RawRetention,
+    #[serde(default)]
+    telegram: channels::RawTelegram,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -145,6 +151,8 @@ pub struct Config {
     pub purge_interval: crate::clock::Micros,
     /// The identifier hashing secret (hex in the config); `None`: a key file in the data dir.
     pub identifier_secret: Option<[u8; 32]>,
+    /// The Telegram channel, when enabled.
+    pub telegram: Option<TelegramSettings>,
 }
 
 /// Web chat settings.
@@ -215,7 +223,8 @@ fn apply_env(
     table: &mut toml::Table,
     env: impl Iterator<Item = (String, String)>,
 ) -> Result<(), ConfigError> {
-    const SECTIONS: [&str; 7] = [
+    const SECTIONS: [&str; 8] = [
+        "telegram",
         "server",
         "storage",
         "knowledge",
@@ -461,6 +470,7 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
     )? * 60
         * minute;
     Ok(Config {
+        telegram: channels::telegram(raw.telegram)?,
         legal_hold: r.legal_hold.unwrap_or(false),
         retention,
         purge_interval,

@@ -1,0 +1,27 @@
+//! Durable state a channel keeps between runs: update offsets, sync positions, delivery progress.
+//!
+//! Adapters must not lose a user's message or answer it twice across a restart, but they know no
+//! database. kanava hands each adapter a [`ChannelStore`] already scoped to its channel instance.
+
+/// Why channel state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("channel state: {0}")]
+pub struct StateError(pub String);
+
+/// A small durable key-value store scoped to one channel instance.
+///
+/// Calls block briefly (a write returns only once it is on disk), so async adapters call them
+/// from `tokio::task::spawn_blocking`. Keys are the adapter's own; values are opaque bytes.
+pub trait ChannelStore: Send + Sync + 'static {
+    /// The value under `key`, if any.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
+
+    /// Stores `value` under `key`; durable when this returns.
+    fn put(&self, key: &[u8], value: &[u8]) -> Result<(), StateError>;
+
+    /// Removes `key` (no error if absent); durable when this returns.
+    fn remove(&self, key: &[u8]) -> Result<(), StateError>;
+
+    /// Every key starting with `prefix`, in key order, with its value.
+    fn scan(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError>;
+}

@@ -1,0 +1,132 @@
+//! The path of one update: classify, ask the engine, record the reply in the outbox, deliver.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use kanava_adapter::{OutboundKind, StateError};
+use teloxide::payloads::SendMessageSetters;
+use teloxide::prelude::Requester;
+use teloxide::types::{
+    CallbackQueryId, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode,
+    ReplyParameters, Update,
+};
+use tracing::{debug, warn};
+
+use crate::progress::Outbox;
+use crate::render::{self, Payload};
+use crate::retry::{self, Failure};
+use crate::Inner;
+
+/// Attempts per message before it is left in the outbox for the next redelivery round.
+const SEND_ATTEMPTS: u32 = 6;
+
+pub(crate) fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Inner {
+    /// Handles an update up to a durable outbox entry. Returns the entry if something is left
+    /// to deliver; `None` for updates already complete or not meant for the bot.
+    pub(crate) async fn prepare(&self, update: &Update) -> Result<Option<Outbox>, StateError> {
+        let id = update.id.0;
+        if let Some(entry) = self.progress.get(id).await? {
+            debug!(update = id, "update seen before; not handled again");
+            return Ok((!entry.done()).then_some(entry));
+        }
+        let Some(me) = self.me.get() else {
+            return Err(StateError("the bot account is not known yet".into()));
+        };
+        let Some(incoming) =
+            crate::inbound::classify(update, &self.channel, me, self.config.groups)
+        else {
+            return Ok(None);
+        };
+        if let Some(cb) = incoming.callback.clone() {
+            // Stops the button's spinner; losing this acknowledgement harms nothing.
+            let bot = self.bot.clone();
+            tokio::spawn(async move {
+                let _ = bot.answer_callback_query(CallbackQueryId(cb)).await;
+            });
+        }
+        let replies = self.conversation.handle(incoming.inbound).await;
+        let payloads: Vec<Payload> = replies
+            .iter()
+            // Terms-of-use notices concern one person: never post them where others read.
+            .filter(|r| !(incoming.group && r.kind == OutboundKind::Notice))
+            .flat_map(|r| render::render(r, render::MAX_MESSAGE))
+            .collect();
+        let entry = Outbox {
+            at: now_secs(),
+            chat: incoming.chat,
+            reply_to: incoming.reply_to,
+            payloads,
+            sent: 0,
+        };
+        self.progress.save(id, &entry).await?;
+        Ok((!entry.done()).then_some(entry))
+    }
+
+    /// Sends what is left of an outbox entry, recording each message Telegram accepts.
+    pub(crate) async fn deliver(&self, update: u32, mut entry: Outbox) -> Result<(), StateError> {
+        while entry.sent < entry.payloads.len() {
+            let payload = &entry.payloads[entry.sent];
+            match self.send(&entry, payload).await {
+                Ok(()) => entry.sent += 1,
+                Err(Failure::Refused(reason)) => {
+                    // E.g. the user blocked the bot: nothing more can reach them.
+                    warn!(channel = %self.channel, update, %reason, "Telegram refused a reply; dropping it");
+                    entry.sent = entry.payloads.len();
+                }
+                Err(f) => {
+                    warn!(channel = %self.channel, update, failure = ?f, "reply not delivered yet; kept in the outbox");
+                    return Ok(());
+                }
+            }
+            self.progress.save(update, &entry).await?;
+        }
+        Ok(())
+    }
+
+    async fn send(&self, entry: &Outbox, payload: &Payload) -> Result<(), Failure> {
+        let mut attempt = 0;
+        loop {
+            let mut req = self
+                .bot
+                .send_message(ChatId(entry.chat), payload.html.clone())
+                .parse_mode(ParseMode::Html);
+            if !payload.keyboard.is_empty() {
+                let rows = payload.keyboard.iter().map(|row| {
+                    row.iter()
+                        .map(|(label, data)| InlineKeyboardButton::callback(label, data))
+                        .collect::<Vec<_>>()
+                });
+                req = req.reply_markup(InlineKeyboardMarkup::new(rows));
+            }
+            if let Some(m) = entry.reply_to {
+                req = req.reply_parameters(
+                    ReplyParameters::new(MessageId(m)).allow_sending_without_reply(),
+                );
+            }
+            let err = match req.await {
+                Ok(_) => return Ok(()),
+                Err(e) => retry::classify(&e, &self.config.token),
+            };
+            attempt += 1;
+            let wait = match &err {
+                Failure::RetryAfter(d) => *d,
+                Failure::Transient(_) if attempt < SEND_ATTEMPTS => retry::backoff(attempt),
+                _ => return Err(err),
+            };
+            tokio::time::sleep(wait.min(Duration::from_secs(600))).await;
+        }
+    }
+
+    /// Delivers every entry left unfinished (by a crash, or by Telegram being away).
+    pub(crate) async fn redeliver(&self) -> Result<(), StateError> {
+        for (id, entry) in self.progress.unfinished().await? {
+            self.deliver(id, entry).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,75 @@
+//! The webhook route: Telegram posts updates here with the shared secret in a header.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use subtle::ConstantTimeEq;
+use teloxide::types::Update;
+use tracing::warn;
+
+use crate::{Inner, Mode, WEBHOOK_PATH};
+
+const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+/// Telegram updates are a few kilobytes; anything near this is not one.
+const MAX_BODY: usize = 1 << 20;
+
+pub(crate) fn routes(inner: Arc<Inner>) -> Router {
+    Router::new()
+        .route(WEBHOOK_PATH, post(receive))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(inner)
+}
+
+fn authentic(inner: &Inner, headers: &HeaderMap) -> bool {
+    let Mode::Webhook { secret, .. } = &inner.config.mode else {
+        return false;
+    };
+    let Some(given) = headers.get(SECRET_HEADER) else {
+        return false;
+    };
+    // Constant time, so the secret cannot be guessed byte by byte from response times.
+    given.as_bytes().ct_eq(secret.as_bytes()).into()
+}
+
+async fn receive(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> Response {
+    if !authentic(&inner, &headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let update: Update = match serde_json::from_slice(&body) {
+        Ok(u) => u,
+        Err(e) => {
+            // The position and category only: serde's message may quote the user's text.
+            let why = format!(
+                "malformed update: {:?} error at line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            );
+            return (StatusCode::BAD_REQUEST, why).into_response();
+        }
+    };
+    match inner.prepare(&update).await {
+        Ok(Some(entry)) => {
+            // Telegram only needs to know the update is safe; delivery goes on without it.
+            let id = update.id.0;
+            let inner = inner.clone();
+            tokio::spawn(async move {
+                if let Err(e) = inner.deliver(id, entry).await {
+                    warn!(channel = %inner.channel, error = %e, "delivery progress not recorded");
+                }
+            });
+            StatusCode::OK.into_response()
+        }
+        Ok(None) => StatusCode::OK.into_response(),
+        // Telegram retries non-2xx answers: nothing is lost.
+        Err(e) => {
+            warn!(channel = %inner.channel, error = %e, "webhook update not accepted");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
