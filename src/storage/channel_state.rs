@@ -1,7 +1,7 @@
 //! [`ChannelStore`] on sled: one tree for every channel's progress, keys prefixed by the channel
 //! instance so adapters cannot see or clobber each other's state.
 
-use kanava_adapter::{ChannelId, ChannelStore, StateError};
+use kanava_adapter::{ChannelId, ChannelStore, Entry, StateError};
 
 const TREE: &str = "channel_state";
 
@@ -58,7 +58,7 @@ impl ChannelStore for SledChannelStore {
         self.durable()
     }
 
-    fn scan(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
+    fn scan(&self, prefix: &[u8]) -> Result<Vec<Entry>, StateError> {
         self.tree
             .scan_prefix(self.key(prefix))
             .map(|kv| {

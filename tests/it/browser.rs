@@ -69,6 +69,9 @@ async fn chat_page_answers_and_switches_language_in_chromium() {
         }
     }))
     .expect("caps");
+    // Two TLS back ends are linked into the tests (ring for teloxide's client, aws-lc for
+    // fantoccini's); rustls needs to be told which is the process default.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut client = None;
     for _ in 0..50 {
         match ClientBuilder::rustls()

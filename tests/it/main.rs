@@ -17,5 +17,6 @@ mod retention;
 mod retrieval;
 mod subject;
 mod support;
+mod telegram_e2e;
 mod terms;
 mod webchat_e2e;

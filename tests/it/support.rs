@@ -46,10 +46,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(data: &Path, extra_env: &[(&str, &str)]) -> Server {
+        Self::start_on(data, "127.0.0.1:0", extra_env)
+    }
+
+    /// Starts on a given listen address (webhook tests must know the port in advance).
+    pub fn start_on(data: &Path, listen: &str, extra_env: &[(&str, &str)]) -> Server {
         let stderr = data.with_extension("stderr.log");
         let err_file = std::fs::File::create(&stderr).expect("stderr log");
         let mut cmd = Command::new(kanava_bin());
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        cmd.args(["serve", "--listen", listen, "--data"])
             .arg(data)
             .arg("--knowledge")
             .arg(repo().join("knowledge"))

@@ -13,18 +13,20 @@
 //   `true`/info instead of 500 or null.
 // - setWebhook: keeps `secret_token` and sends it in X-Telegram-Bot-Api-Secret-Token.
 // - callback queries get the `chat_instance` field Telegram always sends.
-// - /_kanava/flood?count=N&retry_after=S: the next N sendMessage calls get 429 Too Many Requests,
-//   so tests can check that RetryAfter is honoured.
+// - POST /_kanava/flood {token, count, retry_after}: the next `count` sendMessage calls of that
+//   bot get 429 Too Many Requests (so tests can check RetryAfter is honoured);
+//   POST /_kanava/flood/state {token} tells how many were refused so far.
 'use strict';
 const http = require('http');
 const express = require('express');
 const axios = require('axios');
+const multer = require('multer');
 const TelegramServer = require('telegram-test-api');
 
 const port = Number(process.argv[2] || 0);
 const srv = new TelegramServer({ port, host: '127.0.0.1', storage: 'RAM', storeTimeout: 24 * 3600 });
 const BOT = { id: 666, is_bot: true, first_name: 'Kanava', username: 'KanavaTestBot' };
-const flood = { count: 0, retryAfter: 1 };
+const floods = {}; // token -> { count, retryAfter }
 const webhooks = {};
 
 const originalFormat = TelegramServer.formatUpdate;
@@ -49,6 +51,8 @@ srv.addUserUpdate = async function addUserUpdate(update) {
 const front = express();
 front.use(express.json());
 front.use(express.urlencoded({ extended: true }));
+// teloxide sends some methods (setWebhook) as multipart/form-data.
+front.use(multer().none());
 const params = (req) => Object.assign({}, req.query, req.body);
 const ok = (res, result) => res.json({ ok: true, result });
 
@@ -93,8 +97,10 @@ front.all('/bot:token/getUpdates', async (req, res) => {
 });
 
 front.all('/bot:token/sendMessage', (req, res) => {
-  if (flood.count > 0) {
+  const flood = floods[req.params.token];
+  if (flood && flood.count > 0) {
     flood.count--;
+    flood.refused++;
     return res.status(429).json({ ok: false, error_code: 429, description: `Too Many Requests: retry after ${flood.retryAfter}`, parameters: { retry_after: flood.retryAfter } });
   }
   const body = params(req);
@@ -122,10 +128,11 @@ for (const m of ['sendChatAction', 'setMyCommands', 'answerCallbackQuery']) {
 
 front.post('/_kanava/flood', (req, res) => {
   const p = params(req);
-  flood.count = Number(p.count || 1);
-  flood.retryAfter = Number(p.retry_after || 1);
+  const flood = { count: Number(p.count || 0), retryAfter: Number(p.retry_after || 1), refused: 0 };
+  floods[p.token] = flood;
   ok(res, flood);
 });
+front.post('/_kanava/flood/state', (req, res) => ok(res, floods[params(req).token] || null));
 
 // Everything else (the client API: /sendMessage, /sendCallback, /getUpdates, …) is the emulator's.
 front.use(srv.webServer);

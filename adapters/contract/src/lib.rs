@@ -17,5 +17,5 @@ pub use adapter::{
 };
 pub use identity::{ChannelId, ChatId, Lang, ParseLangError, UserIdentity};
 pub use message::{Event, Inbound, Outbound, OutboundKind, ReplyId, Suggestion};
-pub use state::{ChannelStore, StateError};
+pub use state::{ChannelStore, Entry, StateError};
 pub use text::{escape_html, Block, Inline, MarkupError, RichText};

@@ -8,6 +8,9 @@
 #[error("channel state: {0}")]
 pub struct StateError(pub String);
 
+/// A key and its value, as [`ChannelStore::scan`] returns them.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
 /// A small durable key-value store scoped to one channel instance.
 ///
 /// Calls block briefly (a write returns only once it is on disk), so async adapters call them
@@ -23,5 +26,5 @@ pub trait ChannelStore: Send + Sync + 'static {
     fn remove(&self, key: &[u8]) -> Result<(), StateError>;
 
     /// Every key starting with `prefix`, in key order, with its value.
-    fn scan(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError>;
+    fn scan(&self, prefix: &[u8]) -> Result<Vec<Entry>, StateError>;
 }

@@ -1,5 +1,7 @@
 //! The path of one update: classify, ask the engine, record the reply in the outbox, deliver.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kanava_adapter::{OutboundKind, StateError};
@@ -19,6 +21,21 @@ use crate::Inner;
 /// Attempts per message before it is left in the outbox for the next redelivery round.
 const SEND_ATTEMPTS: u32 = 6;
 
+/// Exclusive right to work on one update; released on drop.
+pub(crate) struct Claim {
+    id: u32,
+    set: Arc<Mutex<HashSet<u32>>>,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
+}
+
 pub(crate) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -26,13 +43,30 @@ pub(crate) fn now_secs() -> u64 {
 }
 
 impl Inner {
-    /// Handles an update up to a durable outbox entry. Returns the entry if something is left
-    /// to deliver; `None` for updates already complete or not meant for the bot.
-    pub(crate) async fn prepare(&self, update: &Update) -> Result<Option<Outbox>, StateError> {
+    /// Claims an update, unless someone is already working on it.
+    pub(crate) fn claim(&self, id: u32) -> Option<Claim> {
+        let mut set = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        set.insert(id).then(|| Claim {
+            id,
+            set: self.in_flight.clone(),
+        })
+    }
+
+    /// Handles an update up to a durable outbox entry. Returns the entry (and the claim on it)
+    /// if something is left to deliver; `None` for updates already complete, being handled
+    /// elsewhere, or not meant for the bot.
+    pub(crate) async fn prepare(
+        &self,
+        update: &Update,
+    ) -> Result<Option<(Claim, Outbox)>, StateError> {
         let id = update.id.0;
+        let Some(claim) = self.claim(id) else {
+            debug!(update = id, "update already being handled");
+            return Ok(None);
+        };
         if let Some(entry) = self.progress.get(id).await? {
             debug!(update = id, "update seen before; not handled again");
-            return Ok((!entry.done()).then_some(entry));
+            return Ok((!entry.done()).then_some((claim, entry)));
         }
         let Some(me) = self.me.get() else {
             return Err(StateError("the bot account is not known yet".into()));
@@ -64,11 +98,12 @@ impl Inner {
             sent: 0,
         };
         self.progress.save(id, &entry).await?;
-        Ok((!entry.done()).then_some(entry))
+        Ok((!entry.done()).then_some((claim, entry)))
     }
 
     /// Sends what is left of an outbox entry, recording each message Telegram accepts.
-    pub(crate) async fn deliver(&self, update: u32, mut entry: Outbox) -> Result<(), StateError> {
+    pub(crate) async fn deliver(&self, claim: Claim, mut entry: Outbox) -> Result<(), StateError> {
+        let update = claim.id;
         while entry.sent < entry.payloads.len() {
             let payload = &entry.payloads[entry.sent];
             match self.send(&entry, payload).await {
@@ -125,7 +160,9 @@ impl Inner {
     /// Delivers every entry left unfinished (by a crash, or by Telegram being away).
     pub(crate) async fn redeliver(&self) -> Result<(), StateError> {
         for (id, entry) in self.progress.unfinished().await? {
-            self.deliver(id, entry).await?;
+            if let Some(claim) = self.claim(id) {
+                self.deliver(claim, entry).await?;
+            }
         }
         Ok(())
     }

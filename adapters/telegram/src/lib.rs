@@ -5,6 +5,8 @@
 //! an outbox entry in the channel's durable state → delivery. See [`progress`] for why a
 //! restart neither loses an update nor answers one twice.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 mod flow;
 mod inbound;
 mod poll;
@@ -13,7 +15,8 @@ pub mod render;
 mod retry;
 mod webhook;
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -94,6 +97,9 @@ pub(crate) struct Inner {
     pub(crate) health: HealthCell,
     /// Known after `getMe`; webhook requests before that are answered 503 (Telegram retries).
     pub(crate) me: OnceLock<BotAccount>,
+    /// Updates being handled right now, so a webhook retry or a redelivery round never works
+    /// on the same update twice at once.
+    pub(crate) in_flight: Arc<Mutex<HashSet<u32>>>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -124,6 +130,7 @@ impl Telegram {
                 config,
                 health: HealthCell::default(),
                 me: OnceLock::new(),
+                in_flight: Arc::default(),
             }),
         }
     }

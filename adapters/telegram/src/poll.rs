@@ -218,8 +218,8 @@ async fn handle_batch(inner: &Arc<Inner>, updates: Vec<Update>) -> Result<(), St
         let inner = inner.clone();
         async move {
             for u in list {
-                if let Some(entry) = inner.prepare(&u).await? {
-                    inner.deliver(u.id.0, entry).await?;
+                if let Some((claim, entry)) = inner.prepare(&u).await? {
+                    inner.deliver(claim, entry).await?;
                 }
             }
             Ok::<(), StateError>(())

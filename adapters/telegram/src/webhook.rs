@@ -54,12 +54,11 @@ async fn receive(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Byte
         }
     };
     match inner.prepare(&update).await {
-        Ok(Some(entry)) => {
+        Ok(Some((claim, entry))) => {
             // Telegram only needs to know the update is safe; delivery goes on without it.
-            let id = update.id.0;
             let inner = inner.clone();
             tokio::spawn(async move {
-                if let Err(e) = inner.deliver(id, entry).await {
+                if let Err(e) = inner.deliver(claim, entry).await {
                     warn!(channel = %inner.channel, error = %e, "delivery progress not recorded");
                 }
             });

@@ -48,6 +48,10 @@ pub trait Channel: Sized {
     fn data(&self) -> &Path;
     /// kanava's log so far.
     fn log(&self) -> String;
+    /// Secrets the channel was configured with, which must never reach the log.
+    fn secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// How long a harness waits for more messages after the first one.
@@ -201,10 +205,14 @@ pub mod cases {
             "the question itself is kept: {export}"
         );
         let log = c.log();
+        assert!(!log.is_empty());
         assert!(
             !log.contains(hetu) && !log.contains("Hakemukseni"),
             "message text in the log"
         );
+        for secret in c.secrets() {
+            assert!(!log.contains(&secret), "a channel secret in the log");
+        }
     }
 
     pub async fn blocked_users_get_one_notice_then_silence<C: Channel>(mut c: C) {

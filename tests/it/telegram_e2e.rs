@@ -1,0 +1,299 @@
+//! Telegram end to end against the Bot API emulator: restarts, rate limits, webhooks, a
+//! rejected token, groups. (The shared conversation checks are in `contract`.)
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::contract::telegram::{env, reply, TelegramUser};
+use crate::contract::{topic_of, Channel, PATIENCE};
+use crate::support::Server;
+
+fn topics(stored: &[serde_json::Value]) -> Vec<Option<String>> {
+    stored
+        .iter()
+        .map(|m| topic_of(&reply(m)).map(|(t, _)| t))
+        .collect()
+}
+
+fn some(list: &[&str]) -> Vec<Option<String>> {
+    list.iter().map(|t| Some(t.to_string())).collect()
+}
+
+async fn flood(u: &TelegramUser, count: u32, retry_after: u32) {
+    u.post(
+        "/_kanava/flood",
+        json!({"token": u.token, "count": count, "retry_after": retry_after}),
+    )
+    .await;
+}
+
+async fn refused(u: &TelegramUser) -> u64 {
+    u.post("/_kanava/flood/state", json!({"token": u.token}))
+        .await["result"]["refused"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// Stored user questions, through the control socket.
+fn questions_stored(u: &TelegramUser) -> usize {
+    let out = crate::support::kanava_data_ok(
+        &[
+            "subject",
+            "export",
+            "--channel",
+            "telegram",
+            "--user",
+            &u.user(),
+            "--reason",
+            "test",
+            "--staff",
+            "dpo-test",
+        ],
+        &u.data,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("export");
+    v["transcripts"]
+        .as_array()
+        .expect("transcripts")
+        .iter()
+        .filter(|r| r["role"] == "user")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_conversation_loses_no_update_and_answers_none_twice() {
+    let mut u = TelegramUser::start().await;
+    let first = u
+        .say("En pääse kirjautumaan Enter Finlandiin, mitä teen?")
+        .await;
+    assert_eq!(first.len(), 1, "{first:?}");
+
+    // Telegram refuses every send for a while: the next answer is computed and stored, then
+    // waits in the outbox; the questions after it wait in Telegram's queue.
+    flood(&u, 1000, 60).await;
+    u.send("Hur länge tar behandlingen av min ansökan?").await;
+    u.send("Why can't I see my queue position anymore?").await;
+    u.send("Tallennetaanko tämä keskustelu?").await;
+    let deadline = Instant::now() + PATIENCE;
+    while refused(&u).await == 0 {
+        assert!(Instant::now() < deadline, "kanava never tried to answer");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    u.server.take().expect("running").kill();
+    flood(&u, 0, 1).await;
+    // A question while kanava is down.
+    u.send("Is this chat stored?").await;
+
+    u.start_kanava();
+    let after = u.collect(PATIENCE).await;
+    assert_eq!(
+        topics(&after),
+        some(&[
+            "processing-time",
+            "queue-position",
+            "chat-privacy",
+            "chat-privacy"
+        ]),
+        "each question answered once, in order, the first one not again"
+    );
+    assert_eq!(questions_stored(&u), 5, "each question stored once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_honoured() {
+    let mut u = TelegramUser::start().await;
+    u.open("en").await;
+    flood(&u, 2, 2).await;
+    let t = Instant::now();
+    let r = u.say("Why can't I see my queue position anymore?").await;
+    assert!(
+        t.elapsed() >= Duration::from_millis(3800),
+        "answered after {:?}, before the two 2 s waits Telegram asked for",
+        t.elapsed()
+    );
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(refused(&u).await, 2);
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_mode_answers_authentic_updates_and_rejects_others() {
+    let mut u = TelegramUser::start().await;
+    // Restart the same user's kanava in webhook mode.
+    u.server.take().expect("running").stop();
+    let port = free_port();
+    let secret = "s3cret-webhook-token_0123456789";
+    let hook = format!("http://127.0.0.1:{port}/telegram/webhook");
+    let mut e = env(&u.api, &u.token);
+    e.push(("KANAVA_TELEGRAM_MODE", "webhook".into()));
+    e.push(("KANAVA_TELEGRAM_WEBHOOK_URL", hook.clone()));
+    e.push(("KANAVA_TELEGRAM_WEBHOOK_SECRET", secret.into()));
+    let e: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    u.server = Some(Server::start_on(&u.data, &format!("127.0.0.1:{port}"), &e));
+
+    // The emulator posts to the webhook once kanava has registered it.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let info = u
+            .http
+            .get(format!("{}/bot{}/getWebhookInfo", u.api, u.token))
+            .send()
+            .await
+            .expect("emulator")
+            .json::<serde_json::Value>()
+            .await
+            .expect("json");
+        if info["result"]["url"] == hook.as_str() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "webhook never registered: {info}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = u.say("Hur länge tar behandlingen av min ansökan?").await;
+    assert_eq!(
+        r.iter()
+            .filter_map(topic_of)
+            .map(|(t, _)| t)
+            .collect::<Vec<_>>(),
+        ["processing-time"]
+    );
+
+    let update = |id: u32| {
+        json!({"update_id": id, "message": {"message_id": 1, "date": 1_700_000_000,
+            "chat": u.chat, "from": {"id": u.user_id, "is_bot": false, "first_name": "T"},
+            "text": "Why can't I see my queue position anymore?"}})
+    };
+    let post = |secret: Option<&str>, body: String| {
+        let mut req = u
+            .http
+            .post(&hook)
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(s) = secret {
+            req = req.header("X-Telegram-Bot-Api-Secret-Token", s);
+        }
+        req.send()
+    };
+    let forged = update(900_001).to_string();
+    assert_eq!(
+        post(None, forged.clone()).await.expect("http").status(),
+        401
+    );
+    assert_eq!(
+        post(Some("s3cret-webhook-token_012345678X"), forged.clone())
+            .await
+            .expect("http")
+            .status(),
+        401
+    );
+    let bad = post(Some(secret), "{\"update_id\": 5, \"message\": ".into())
+        .await
+        .expect("http");
+    assert_eq!(bad.status(), 400);
+    assert!(bad
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("malformed update"));
+    assert!(
+        u.collect(Duration::from_millis(1500)).await.is_empty(),
+        "a rejected update was answered"
+    );
+    assert_eq!(questions_stored(&u), 1, "a rejected update was stored");
+
+    // Telegram retries a webhook call it considers failed: the same update twice, one answer.
+    let genuine = update(900_002).to_string();
+    for _ in 0..2 {
+        assert_eq!(
+            post(Some(secret), genuine.clone())
+                .await
+                .expect("http")
+                .status(),
+            200
+        );
+    }
+    let answers = u.collect(PATIENCE).await;
+    assert_eq!(topics(&answers), some(&["queue-position"]));
+    assert_eq!(questions_stored(&u), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_fails_only_the_telegram_channel() {
+    let api = crate::peers::telegram();
+    let token = format!(
+        "{}:revoked{:08x}",
+        rand::random::<u16>(),
+        rand::random::<u32>()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let e = env(api, &token);
+    let e: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start(&data, &e);
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + PATIENCE;
+    let health = loop {
+        let h: serde_json::Value = client
+            .get(format!("http://{}/healthz", server.addr))
+            .send()
+            .await
+            .expect("healthz")
+            .json()
+            .await
+            .expect("json");
+        if h["channels"][1]["state"] == "failed" {
+            break h;
+        }
+        assert!(Instant::now() < deadline, "telegram never failed: {h}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(health["channels"][0]["state"], "running", "{health}");
+    assert!(
+        health["channels"][1]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("rejected the bot token")),
+        "{health}"
+    );
+    // The web chat still answers.
+    let mut ws = crate::support::connect(&server.ws_url()).await;
+    crate::support::hello(&mut ws, "en").await;
+    let a = crate::support::ask(&mut ws, "Why can't I see my queue position anymore?").await;
+    assert_eq!(a["topic"], "queue-position", "{a}");
+    let log = std::fs::read_to_string(data.with_extension("stderr.log")).unwrap_or_default();
+    let secret = token.split_once(':').map(|(_, s)| s).unwrap_or_default();
+    assert!(!log.contains(secret), "the token reached the log");
+    let audit = crate::support::kanava_data_ok(&["audit", "--json", "--since", "1h"], &data);
+    assert!(audit.contains("channel_failure"), "{audit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_groups_the_bot_answers_only_when_mentioned() {
+    let mut u = TelegramUser::start().await;
+    u.chat = json!({"id": -(u.user_id), "type": "supergroup", "title": "Neuvonta"});
+    u.say_expecting_silence("Hur länge tar behandlingen av min ansökan?")
+        .await;
+    let text = "@KanavaTestBot Hur länge tar behandlingen av min ansökan?";
+    let body = json!({
+        "botToken": u.token, "chat": u.chat, "date": 1_700_000_000, "text": text,
+        "from": {"id": u.user_id, "is_bot": false, "first_name": "T"},
+        "entities": [{"type": "mention", "offset": 0, "length": 13}],
+    });
+    u.post("/sendMessage", body).await;
+    let answers = u.collect(PATIENCE).await;
+    assert_eq!(topics(&answers), some(&["processing-time"]));
+    assert!(
+        answers[0]["message"]["reply_parameters"]["message_id"].is_number(),
+        "a group answer replies to its question: {}",
+        answers[0]
+    );
+}
