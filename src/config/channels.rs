@@ -185,6 +185,147 @@ pub(super) fn telegram(raw: RawTelegram) -> Result<Option<TelegramSettings>, Con
     }))
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBotFramework {
+    enabled: Option<bool>,
+    auth: Option<String>,
+    app_id: Option<String>,
+    app_password: Option<String>,
+    openid_url: Option<String>,
+    issuers: Option<Vec<String>>,
+    token_url: Option<String>,
+    token_scope: Option<String>,
+    service_urls: Option<Vec<String>>,
+    max_body_bytes: Option<i64>,
+}
+
+/// How Bot Framework requests are authenticated.
+#[derive(Debug, Clone)]
+pub enum BotFrameworkAuth {
+    /// JWTs checked against the OpenID metadata's keys.
+    Jwt {
+        /// The OpenID metadata document.
+        openid_url: url::Url,
+        /// Accepted issuers.
+        issuers: Vec<String>,
+    },
+    /// None (loopback emulators only).
+    None,
+}
+
+/// Validated Bot Framework settings.
+#[derive(Clone)]
+pub struct BotFrameworkSettings {
+    /// Inbound authentication.
+    pub auth: BotFrameworkAuth,
+    /// The bot's app id (audience of inbound tokens, client id outbound).
+    pub app_id: Option<String>,
+    /// The app password (client secret). Never logged.
+    pub app_password: Option<String>,
+    /// The OAuth token endpoint.
+    pub token_url: url::Url,
+    /// The OAuth scope.
+    pub token_scope: String,
+    /// Connector URL prefixes replies may go to without a token vouching for them.
+    pub service_urls: Vec<url::Url>,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for BotFrameworkSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotFrameworkSettings")
+            .field("auth", &self.auth)
+            .field("app_id", &self.app_id)
+            .field("service_urls", &self.service_urls)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(super) fn botframework(
+    raw: RawBotFramework,
+    listen: &std::net::SocketAddr,
+) -> Result<Option<BotFrameworkSettings>, ConfigError> {
+    if !raw.enabled.unwrap_or(false) {
+        return Ok(None);
+    }
+    let nonempty = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let app_id = nonempty(raw.app_id);
+    let app_password = nonempty(raw.app_password);
+    let auth = match raw.auth.as_deref().unwrap_or("jwt") {
+        "jwt" => {
+            if app_id.is_none() {
+                return Err(key_err(
+                    "botframework.app_id",
+                    "missing: tokens are checked against the bot's app id (the audience)",
+                ));
+            }
+            if app_password.is_none() {
+                return Err(key_err(
+                    "botframework.app_password",
+                    "missing: replies need a token from the client-credentials flow (set KANAVA_BOTFRAMEWORK_APP_PASSWORD)",
+                ));
+            }
+            BotFrameworkAuth::Jwt {
+                openid_url: parse_url(
+                    "botframework.openid_url",
+                    raw.openid_url.as_deref().unwrap_or(
+                        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+                    ),
+                )?,
+                issuers: raw
+                    .issuers
+                    .filter(|i| !i.is_empty())
+                    .unwrap_or_else(|| vec!["https://api.botframework.com".into()]),
+            }
+        }
+        "none" => {
+            if !listen.ip().is_loopback() {
+                return Err(key_err(
+                    "botframework.auth",
+                    format!("\"none\" is only for local emulators: kanava must listen on loopback, but server.listen is {listen}"),
+                ));
+            }
+            BotFrameworkAuth::None
+        }
+        other => {
+            return Err(key_err(
+                "botframework.auth",
+                format!("{other:?} is not one of \"jwt\", \"none\""),
+            ))
+        }
+    };
+    let token_url = parse_url(
+        "botframework.token_url",
+        raw.token_url
+            .as_deref()
+            .unwrap_or("https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"),
+    )?;
+    let mut service_urls = Vec::new();
+    for (i, u) in raw.service_urls.unwrap_or_default().iter().enumerate() {
+        service_urls.push(parse_url(&format!("botframework.service_urls[{i}]"), u)?);
+    }
+    let max = raw.max_body_bytes.unwrap_or(256 * 1024);
+    if !(1024..=16 * 1024 * 1024).contains(&max) {
+        return Err(key_err(
+            "botframework.max_body_bytes",
+            format!("{max} is outside 1024..=16777216"),
+        ));
+    }
+    Ok(Some(BotFrameworkSettings {
+        auth,
+        app_id,
+        app_password,
+        token_url,
+        token_scope: raw
+            .token_scope
+            .unwrap_or_else(|| "https://api.botframework.com/.default".into()),
+        service_urls,
+        max_body_bytes: max as usize,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{load, Overrides};
@@ -228,5 +369,45 @@ mod tests {
         let t = c.telegram.unwrap();
         assert_eq!(t.api_url.as_str(), "http://127.0.0.1:9000/");
         assert!(!format!("{t:?}").contains("abc"));
+    }
+
+    #[test]
+    fn botframework_needs_credentials_and_refuses_no_auth_off_loopback() {
+        let e = load_env(&[("KANAVA_BOTFRAMEWORK_ENABLED", "true")]).unwrap_err();
+        assert!(
+            e.starts_with("config key `botframework.app_id`: missing"),
+            "{e}"
+        );
+        let e = load_env(&[
+            ("KANAVA_BOTFRAMEWORK_ENABLED", "true"),
+            ("KANAVA_BOTFRAMEWORK_AUTH", "none"),
+            ("KANAVA_SERVER_LISTEN", "0.0.0.0:8080"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.starts_with("config key `botframework.auth`: \"none\" is only for local emulators"),
+            "{e}"
+        );
+        let c = load_env(&[
+            ("KANAVA_BOTFRAMEWORK_ENABLED", "true"),
+            ("KANAVA_BOTFRAMEWORK_AUTH", "none"),
+            (
+                "KANAVA_BOTFRAMEWORK_SERVICE_URLS",
+                "[\"http://127.0.0.1:3000\"]",
+            ),
+        ])
+        .unwrap();
+        assert!(matches!(
+            c.botframework.unwrap().auth,
+            super::BotFrameworkAuth::None
+        ));
+        let c = load_env(&[
+            ("KANAVA_BOTFRAMEWORK_ENABLED", "true"),
+            ("KANAVA_BOTFRAMEWORK_APP_ID", "app-1"),
+            ("KANAVA_BOTFRAMEWORK_APP_PASSWORD", "pa55word-value"),
+        ])
+        .unwrap();
+        let b = c.botframework.unwrap();
+        assert!(!format!("{b:?}").contains("pa55word"));
     }
 }

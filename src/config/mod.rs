@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 mod channels;
 
-pub use channels::{TelegramMode, TelegramSettings};
+pub use channels::{BotFrameworkAuth, BotFrameworkSettings, TelegramMode, TelegramSettings};
 
 /// A configuration problem, naming the key.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,8 @@ struct RawConfig {
     retention: RawRetention,
     #[serde(default)]
     telegram: channels::RawTelegram,
+    #[serde(default)]
+    botframework: channels::RawBotFramework,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -153,6 +155,8 @@ pub struct Config {
     pub identifier_secret: Option<[u8; 32]>,
     /// The Telegram channel, when enabled.
     pub telegram: Option<TelegramSettings>,
+    /// The Bot Framework channel, when enabled.
+    pub botframework: Option<BotFrameworkSettings>,
 }
 
 /// Web chat settings.
@@ -223,8 +227,9 @@ fn apply_env(
     table: &mut toml::Table,
     env: impl Iterator<Item = (String, String)>,
 ) -> Result<(), ConfigError> {
-    const SECTIONS: [&str; 8] = [
+    const SECTIONS: [&str; 9] = [
         "telegram",
+        "botframework",
         "server",
         "storage",
         "knowledge",
@@ -471,6 +476,7 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
         * minute;
     Ok(Config {
         telegram: channels::telegram(raw.telegram)?,
+        botframework: channels::botframework(raw.botframework, &listen)?,
         legal_hold: r.legal_hold.unwrap_or(false),
         retention,
         purge_interval,

@@ -150,6 +150,43 @@ fn adapters(
             },
         )));
     }
+    #[cfg(feature = "botframework")]
+    if let Some(b) = &config.botframework {
+        use crate::config::BotFrameworkAuth;
+        let channel = kanava_adapter::ChannelId::new("botframework");
+        let state = crate::storage::SledChannelStore::open(db, &channel)
+            .map_err(crate::storage::StoreError::from)?;
+        let credentials = match (&b.app_id, &b.app_password) {
+            (Some(id), Some(pw)) => Some(kanava_botframework::Credentials {
+                token_url: b.token_url.clone(),
+                app_id: id.clone(),
+                app_password: pw.clone(),
+                scope: b.token_scope.clone(),
+            }),
+            _ => None,
+        };
+        out.push(Arc::new(kanava_botframework::BotFramework::new(
+            channel,
+            conversation.clone(),
+            Arc::new(state),
+            kanava_botframework::BotFrameworkConfig {
+                auth: match &b.auth {
+                    BotFrameworkAuth::Jwt {
+                        openid_url,
+                        issuers,
+                    } => kanava_botframework::Auth::Jwt(kanava_botframework::JwtConfig {
+                        openid_url: openid_url.clone(),
+                        issuers: issuers.clone(),
+                        app_id: b.app_id.clone().unwrap_or_default(),
+                    }),
+                    BotFrameworkAuth::None => kanava_botframework::Auth::None,
+                },
+                credentials,
+                service_urls: b.service_urls.clone(),
+                max_body_bytes: b.max_body_bytes,
+            },
+        )));
+    }
     let _ = (&conversation, config, db);
     Ok(out)
 }

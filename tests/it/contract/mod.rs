@@ -4,6 +4,7 @@
 //! A channel joins by implementing [`Channel`] for a harness that starts kanava with that
 //! channel and plays one user; `contract_suite!` then generates one test per case.
 
+pub mod botframework;
 pub mod telegram;
 pub mod webchat;
 
@@ -311,3 +312,4 @@ macro_rules! contract_suite {
 
 contract_suite!(webchat_contract, super::webchat::WebChatUser);
 contract_suite!(telegram_contract, super::telegram::TelegramUser);
+contract_suite!(botframework_contract, super::botframework::DirectLineUser);
