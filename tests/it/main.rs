@@ -3,6 +3,7 @@
 
 mod attack;
 mod audit;
+mod botframework_e2e;
 mod browser;
 mod cli;
 mod contract;

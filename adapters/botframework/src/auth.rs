@@ -15,7 +15,7 @@ pub const LEEWAY_SECS: u64 = 300;
 const MAX_KEY_AGE: Duration = Duration::from_secs(24 * 3600);
 /// An unknown key id triggers a refetch at most this often (a flood of forged key ids must not
 /// turn into a flood of requests to the identity provider).
-const MIN_REFRESH_GAP: Duration = Duration::from_secs(30);
+pub const MIN_REFRESH_GAP: Duration = Duration::from_secs(5);
 
 /// Where the keys come from and what a valid token says.
 #[derive(Debug, Clone)]
