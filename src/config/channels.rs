@@ -326,6 +326,154 @@ pub(super) fn botframework(
     }))
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMatrix {
+    enabled: Option<bool>,
+    homeserver: Option<String>,
+    user_id: Option<String>,
+    password: Option<String>,
+    access_token: Option<String>,
+    device_id: Option<String>,
+    allowed_servers: Option<Vec<String>>,
+    allowed_users: Option<Vec<String>>,
+    groups: Option<String>,
+}
+
+/// How the Matrix bot logs in.
+#[derive(Clone)]
+pub enum MatrixLogin {
+    /// With a password (the session is kept afterwards).
+    Password(String),
+    /// With an access token for a known device.
+    AccessToken {
+        /// The token.
+        token: String,
+        /// Its device.
+        device_id: String,
+    },
+}
+
+impl std::fmt::Debug for MatrixLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MatrixLogin::Password(_) => f.write_str("password"),
+            MatrixLogin::AccessToken { device_id, .. } => write!(f, "access token ({device_id})"),
+        }
+    }
+}
+
+/// Validated Matrix settings.
+#[derive(Clone)]
+pub struct MatrixSettings {
+    /// The homeserver's client API URL.
+    pub homeserver: url::Url,
+    /// The bot's user id.
+    pub user_id: String,
+    /// Login.
+    pub login: MatrixLogin,
+    /// Invites from these servers are accepted.
+    pub allowed_servers: Vec<String>,
+    /// Invites from these users are accepted.
+    pub allowed_users: Vec<String>,
+    /// Answer in group rooms when mentioned.
+    pub answer_in_groups: bool,
+}
+
+impl std::fmt::Debug for MatrixSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatrixSettings")
+            .field("homeserver", &self.homeserver.as_str())
+            .field("user_id", &self.user_id)
+            .field("allowed_servers", &self.allowed_servers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `@local:server` → `server`, if the id has that shape.
+fn server_of(user_id: &str) -> Option<&str> {
+    let rest = user_id.strip_prefix('@')?;
+    let (local, server) = rest.split_once(':')?;
+    (!local.is_empty() && !server.is_empty()).then_some(server)
+}
+
+pub(super) fn matrix(raw: RawMatrix) -> Result<Option<MatrixSettings>, ConfigError> {
+    if !raw.enabled.unwrap_or(false) {
+        return Ok(None);
+    }
+    let Some(hs) = raw.homeserver else {
+        return Err(key_err(
+            "matrix.homeserver",
+            "missing: the homeserver's client API URL, e.g. https://matrix.example.fi",
+        ));
+    };
+    let homeserver = parse_url("matrix.homeserver", &hs)?;
+    let Some(user_id) = raw.user_id else {
+        return Err(key_err(
+            "matrix.user_id",
+            "missing: the bot's user id, e.g. @kanava:example.fi",
+        ));
+    };
+    let Some(server) = server_of(&user_id) else {
+        return Err(key_err(
+            "matrix.user_id",
+            format!("{user_id:?} is not a user id like @kanava:example.fi"),
+        ));
+    };
+    let server = server.to_string();
+    let login = match (raw.password, raw.access_token, raw.device_id) {
+        (Some(p), None, _) if !p.is_empty() => MatrixLogin::Password(p),
+        (None, Some(token), Some(device_id)) if !token.is_empty() => {
+            MatrixLogin::AccessToken { token, device_id }
+        }
+        (None, Some(_), None) => {
+            return Err(key_err(
+                "matrix.device_id",
+                "missing: an access token belongs to a device; give its id so the crypto keys stay the same",
+            ))
+        }
+        (Some(_), Some(_), _) => {
+            return Err(key_err(
+                "matrix.access_token",
+                "give either matrix.password or matrix.access_token, not both",
+            ))
+        }
+        _ => {
+            return Err(key_err(
+                "matrix.password",
+                "missing: set matrix.password (or matrix.access_token with matrix.device_id); better through KANAVA_MATRIX_PASSWORD",
+            ))
+        }
+    };
+    let answer_in_groups = match raw.groups.as_deref().unwrap_or("mentions") {
+        "mentions" => true,
+        "never" => false,
+        other => {
+            return Err(key_err(
+                "matrix.groups",
+                format!("{other:?} is not one of \"mentions\", \"never\""),
+            ))
+        }
+    };
+    let allowed_users = raw.allowed_users.unwrap_or_default();
+    for (i, u) in allowed_users.iter().enumerate() {
+        if server_of(u).is_none() {
+            return Err(key_err(
+                &format!("matrix.allowed_users[{i}]"),
+                format!("{u:?} is not a user id like @someone:example.fi"),
+            ));
+        }
+    }
+    Ok(Some(MatrixSettings {
+        homeserver,
+        allowed_servers: raw.allowed_servers.unwrap_or_else(|| vec![server]),
+        allowed_users,
+        user_id,
+        login,
+        answer_in_groups,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{load, Overrides};
@@ -369,6 +517,43 @@ mod tests {
         let t = c.telegram.unwrap();
         assert_eq!(t.api_url.as_str(), "http://127.0.0.1:9000/");
         assert!(!format!("{t:?}").contains("abc"));
+    }
+
+    #[test]
+    fn matrix_keys_are_checked() {
+        let e = load_env(&[("KANAVA_MATRIX_ENABLED", "true")]).unwrap_err();
+        assert!(
+            e.starts_with("config key `matrix.homeserver`: missing"),
+            "{e}"
+        );
+        let e = load_env(&[
+            ("KANAVA_MATRIX_ENABLED", "true"),
+            ("KANAVA_MATRIX_HOMESERVER", "http://127.0.0.1:8008"),
+            ("KANAVA_MATRIX_USER_ID", "kanava"),
+        ])
+        .unwrap_err();
+        assert!(e.starts_with("config key `matrix.user_id`: "), "{e}");
+        let e = load_env(&[
+            ("KANAVA_MATRIX_ENABLED", "true"),
+            ("KANAVA_MATRIX_HOMESERVER", "http://127.0.0.1:8008"),
+            ("KANAVA_MATRIX_USER_ID", "@kanava:localhost"),
+            ("KANAVA_MATRIX_ACCESS_TOKEN", "syt_abc"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.starts_with("config key `matrix.device_id`: missing"),
+            "{e}"
+        );
+        let c = load_env(&[
+            ("KANAVA_MATRIX_ENABLED", "true"),
+            ("KANAVA_MATRIX_HOMESERVER", "http://127.0.0.1:8008"),
+            ("KANAVA_MATRIX_USER_ID", "@kanava:localhost"),
+            ("KANAVA_MATRIX_PASSWORD", "hunter2-secret"),
+        ])
+        .unwrap();
+        let m = c.matrix.unwrap();
+        assert_eq!(m.allowed_servers, ["localhost"]);
+        assert!(!format!("{m:?}").contains("hunter2"));
     }
 
     #[test]

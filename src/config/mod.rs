@@ -9,7 +9,10 @@ use serde::Deserialize;
 
 mod channels;
 
-pub use channels::{BotFrameworkAuth, BotFrameworkSettings, TelegramMode, TelegramSettings};
+pub use channels::{
+    BotFrameworkAuth, BotFrameworkSettings, MatrixLogin, MatrixSettings, TelegramMode,
+    TelegramSettings,
+};
 
 /// A configuration problem, naming the key.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +64,8 @@ struct RawConfig {
     telegram: channels::RawTelegram,
     #[serde(default)]
     botframework: channels::RawBotFramework,
+    #[serde(default)]
+    matrix: channels::RawMatrix,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -157,6 +162,8 @@ pub struct Config {
     pub telegram: Option<TelegramSettings>,
     /// The Bot Framework channel, when enabled.
     pub botframework: Option<BotFrameworkSettings>,
+    /// The Matrix channel, when enabled.
+    pub matrix: Option<MatrixSettings>,
 }
 
 /// Web chat settings.
@@ -227,7 +234,8 @@ fn apply_env(
     table: &mut toml::Table,
     env: impl Iterator<Item = (String, String)>,
 ) -> Result<(), ConfigError> {
-    const SECTIONS: [&str; 9] = [
+    const SECTIONS: [&str; 10] = [
+        "matrix",
         "telegram",
         "botframework",
         "server",
@@ -239,7 +247,8 @@ fn apply_env(
         "retention",
     ];
     // Variables of kanava's other parts, not configuration keys.
-    const OTHERS: [&str; 6] = [
+    const OTHERS: [&str; 7] = [
+        "SYNAPSE_VENV",
         "LOG",
         "CONFIG",
         "MODERATOR",
@@ -477,6 +486,7 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
     Ok(Config {
         telegram: channels::telegram(raw.telegram)?,
         botframework: channels::botframework(raw.botframework, &listen)?,
+        matrix: channels::matrix(raw.matrix)?,
         legal_hold: r.legal_hold.unwrap_or(false),
         retention,
         purge_interval,

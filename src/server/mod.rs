@@ -187,6 +187,35 @@ fn adapters(
             },
         )));
     }
+    #[cfg(feature = "matrix")]
+    if let Some(m) = &config.matrix {
+        use crate::config::MatrixLogin;
+        let channel = kanava_adapter::ChannelId::new("matrix");
+        let state = crate::storage::SledChannelStore::open(db, &channel)
+            .map_err(crate::storage::StoreError::from)?;
+        out.push(Arc::new(kanava_matrix::Matrix::new(
+            channel,
+            conversation.clone(),
+            Arc::new(state),
+            kanava_matrix::MatrixConfig {
+                homeserver: m.homeserver.clone(),
+                user_id: m.user_id.clone(),
+                login: match &m.login {
+                    MatrixLogin::Password(p) => kanava_matrix::Login::Password(p.clone()),
+                    MatrixLogin::AccessToken { token, device_id } => {
+                        kanava_matrix::Login::AccessToken {
+                            token: token.clone(),
+                            device_id: device_id.clone(),
+                        }
+                    }
+                },
+                store_dir: config.data_dir.join("matrix"),
+                allowed_servers: m.allowed_servers.clone(),
+                allowed_users: m.allowed_users.clone(),
+                answer_in_groups: m.answer_in_groups,
+            },
+        )));
+    }
     let _ = (&conversation, config, db);
     Ok(out)
 }

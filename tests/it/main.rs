@@ -1,5 +1,7 @@
 //! kanava's integration tests: one binary, one module per area.
 #![allow(clippy::unwrap_used)]
+// matrix-sdk's futures are deep; proving them `Send` needs more than the default 128.
+#![recursion_limit = "256"]
 
 mod attack;
 mod audit;
@@ -9,6 +11,7 @@ mod cli;
 mod contract;
 mod crash;
 mod peers;
+mod matrix_e2e;
 mod pipeline;
 mod policy;
 mod privacy;
