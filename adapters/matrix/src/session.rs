@@ -31,9 +31,7 @@ fn classify(e: matrix_sdk::Error) -> SetupError {
     use matrix_sdk::ruma::api::error::ErrorKind;
     match e.client_api_error_kind() {
         Some(
-            ErrorKind::Forbidden
-            | ErrorKind::UnknownToken { .. }
-            | ErrorKind::UserDeactivated,
+            ErrorKind::Forbidden | ErrorKind::UnknownToken { .. } | ErrorKind::UserDeactivated,
         ) => SetupError::Rejected(format!("the homeserver refused the login: {e}")),
         Some(_) => SetupError::Transient(e.to_string()),
         None => SetupError::Transient(e.to_string()),

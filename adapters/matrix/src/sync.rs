@@ -14,7 +14,7 @@ use matrix_sdk::ruma::events::room::message::{
     OriginalSyncRoomMessageEvent, RoomMessageEventContent,
 };
 use matrix_sdk::ruma::{OwnedTransactionId, OwnedUserId};
-use matrix_sdk::{Client, Room};
+use matrix_sdk::{Client, Room, RoomMemberships};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tracing::{info, warn};
@@ -245,6 +245,12 @@ async fn invite(inner: &Arc<Inner>, ev: StrippedRoomMemberEvent, room: Room, cli
             match room.join().await {
                 Ok(()) => {
                     if direct {
+                        if let Err(e) = inner
+                            .put(format!("dm/{}", room.room_id()), Vec::new())
+                            .await
+                        {
+                            warn!(channel = %inner.channel, error = %e, "could not remember a direct room");
+                        }
                         // A new direct conversation: greet once, as other channels do on start.
                         let inbound = Inbound {
                             identity: kanava_adapter::UserIdentity::new(
@@ -275,9 +281,23 @@ async fn invite(inner: &Arc<Inner>, ev: StrippedRoomMemberEvent, room: Room, cli
     });
 }
 
-async fn room_kind(room: &Room) -> RoomKind {
-    let direct = room.is_direct().await.unwrap_or(false);
-    if direct || room.joined_members_count() <= 2 {
+/// Direct: invited as a direct chat, marked direct, or just the user and the bot. The member
+/// list (not the sync summary, which Synapse may leave out) decides the last.
+async fn room_kind(inner: &Inner, room: &Room) -> RoomKind {
+    let flagged = inner
+        .get(format!("dm/{}", room.room_id()))
+        .await
+        .ok()
+        .flatten()
+        .is_some();
+    if flagged || room.is_direct().await.unwrap_or(false) {
+        return RoomKind::Direct;
+    }
+    let joined = match room.members(RoomMemberships::JOIN).await {
+        Ok(m) => m.len() as u64,
+        Err(_) => room.joined_members_count(),
+    };
+    if joined <= 2 {
         RoomKind::Direct
     } else {
         RoomKind::Group
@@ -287,7 +307,7 @@ async fn room_kind(room: &Room) -> RoomKind {
 async fn handle(inner: &Inner, me: &OwnedUserId, item: Item) -> Result<(), StateError> {
     match item {
         Item::Message(room, ev) => {
-            let kind = room_kind(&room).await;
+            let kind = room_kind(inner, &room).await;
             if kind == RoomKind::Group && !inner.config.answer_in_groups {
                 return Ok(());
             }
@@ -312,7 +332,7 @@ async fn handle(inner: &Inner, me: &OwnedUserId, item: Item) -> Result<(), State
             else {
                 return Ok(());
             };
-            let kind = room_kind(&room).await;
+            let kind = room_kind(inner, &room).await;
             let inbound = Inbound {
                 identity: kanava_adapter::UserIdentity::new(
                     inner.channel.clone(),

@@ -129,6 +129,8 @@ pub fn env(synapse: &Synapse, bot: &str, password: &str) -> Vec<(&'static str, S
         ("KANAVA_MATRIX_HOMESERVER", synapse.url.clone()),
         ("KANAVA_MATRIX_USER_ID", bot.into()),
         ("KANAVA_MATRIX_PASSWORD", password.into()),
+        // The most verbose log, so the privacy checks see everything matrix-sdk says.
+        ("KANAVA_LOG", "trace".into()),
     ]
 }
 
@@ -184,6 +186,14 @@ impl MatrixUser {
             user,
             room: None,
         }
+    }
+
+    /// The end of kanava's log, for failure messages.
+    pub fn log_tail(&self) -> String {
+        let log =
+            std::fs::read_to_string(self.data.with_extension("stderr.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().filter(|l| l.contains("kanava")).collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
     }
 
     pub fn room(&self) -> &Room {
