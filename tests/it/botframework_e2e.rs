@@ -12,9 +12,9 @@ use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use kanava_adapter::Lang;
 use serde_json::{json, Value};
 
-use crate::contract::botframework::{free_port, DirectLineUser};
+use crate::contract::botframework::DirectLineUser;
 use crate::contract::{topic_of, Channel};
-use crate::support::{repo, Server};
+use crate::support::{free_port, repo, Server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn direct_line_start_three_languages_and_the_polite_refusal() {

@@ -84,10 +84,7 @@ impl Synapse {
             venv.display()
         );
         let dir = tempfile::tempdir().expect("tempdir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
+        let port = crate::support::free_port();
         let d = dir.path().display();
         let limit = "{per_second: 10000, burst_count: 10000}";
         let config = format!(

@@ -179,3 +179,11 @@ pub fn engine(
         kanava::engine::EngineConfig::default(),
     )
 }
+
+/// A free loopback port, for peers whose address must be known before they start.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

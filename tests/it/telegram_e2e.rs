@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::contract::telegram::{env, reply, TelegramUser};
 use crate::contract::{topic_of, Channel, PATIENCE};
-use crate::support::Server;
+use crate::support::{free_port, Server};
 
 fn topics(stored: &[serde_json::Value]) -> Vec<Option<String>> {
     stored
@@ -114,13 +114,6 @@ async fn retry_after_is_honoured() {
     );
     assert_eq!(r.len(), 1, "{r:?}");
     assert_eq!(refused(&u).await, 2);
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use kanava_adapter::retry::backoff;
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
@@ -47,11 +48,6 @@ pub struct Connector {
     http: reqwest::Client,
     credentials: Option<Credentials>,
     token: Mutex<Option<(String, Instant)>>,
-}
-
-fn backoff(attempt: u32) -> Duration {
-    let cap = 250u64.saturating_mul(1 << attempt.min(8)).min(30_000);
-    Duration::from_millis(rand::random_range(cap / 2..=cap))
 }
 
 /// `{service_url}/v3/conversations/{conversation}/activities[/{reply_to}]`, every segment

@@ -43,16 +43,6 @@ struct Mark {
 }
 
 impl Inner {
-    async fn state<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&dyn kanava_adapter::ChannelStore) -> Result<T, StateError> + Send + 'static,
-    ) -> Result<T, StateError> {
-        let s = self.state.clone();
-        tokio::task::spawn_blocking(move || f(s.as_ref()))
-            .await
-            .map_err(|e| StateError(e.to_string()))?
-    }
-
     fn allowlisted(&self, url: &url::Url) -> bool {
         let u = url.as_str();
         self.config.service_urls.iter().any(|p| {
@@ -164,7 +154,8 @@ async fn handle(inner: &Inner, a: &Activity, service: &url::Url) -> Result<(), S
             })
             .map_err(|e| StateError(e.to_string()))?;
             let first = inner
-                .state(move |s| {
+                .state
+                .with(move |s| {
                     if s.get(key.as_bytes())?.is_some() {
                         return Ok(false);
                     }
@@ -183,7 +174,7 @@ async fn handle(inner: &Inner, a: &Activity, service: &url::Url) -> Result<(), S
             helpful,
         } => {
             let key = format!("r/{activity}");
-            let mark = inner.state(move |s| s.get(key.as_bytes())).await?;
+            let mark = inner.state.get(key).await?;
             let Some(reply) = mark
                 .and_then(|m| serde_json::from_slice::<Mark>(&m).ok())
                 .and_then(|m| m.reply)
@@ -217,7 +208,7 @@ async fn handle(inner: &Inner, a: &Activity, service: &url::Url) -> Result<(), S
                     reply: out.feedback.as_ref().map(|r| r.0.clone()),
                 })
                 .map_err(|e| StateError(e.to_string()))?;
-                inner.state(move |s| s.put(key.as_bytes(), &mark)).await?;
+                inner.state.put(key, mark).await?;
             }
             Ok(_) => {}
             // The question is stored; the user sees no answer and may ask again.
@@ -238,7 +229,8 @@ fn conversation_id(a: &Activity) -> String {
 pub(crate) async fn tidy(inner: &Inner) {
     let now = now();
     let result = inner
-        .state(move |s| {
+        .state
+        .with(move |s| {
             let mut n = 0;
             for (prefix, days) in [(&b"r/"[..], REACTION_DAYS), (&b"w/"[..], WELCOME_DAYS)] {
                 for (k, v) in s.scan(prefix)? {

@@ -56,7 +56,7 @@ pub struct BotFramework {
 pub(crate) struct Inner {
     pub(crate) channel: ChannelId,
     pub(crate) conversation: Arc<dyn Conversation>,
-    pub(crate) state: Arc<dyn ChannelStore>,
+    pub(crate) state: kanava_adapter::AsyncState,
     pub(crate) config: BotFrameworkConfig,
     pub(crate) verifier: Option<auth::Verifier>,
     pub(crate) connector: connector::Connector,
@@ -93,7 +93,7 @@ impl BotFramework {
             inner: Arc::new(Inner {
                 channel,
                 conversation,
-                state,
+                state: kanava_adapter::AsyncState::new(state),
                 config,
                 verifier,
                 connector,

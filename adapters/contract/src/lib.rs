@@ -8,6 +8,7 @@
 mod adapter;
 mod identity;
 mod message;
+pub mod retry;
 mod state;
 mod text;
 
@@ -17,5 +18,5 @@ pub use adapter::{
 };
 pub use identity::{ChannelId, ChatId, Lang, ParseLangError, UserIdentity};
 pub use message::{Event, Inbound, Outbound, OutboundKind, ReplyId, Suggestion};
-pub use state::{ChannelStore, Entry, StateError};
+pub use state::{AsyncState, ChannelStore, Entry, StateError};
 pub use text::{escape_html, Block, Inline, MarkupError, RichText};

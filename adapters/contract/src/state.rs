@@ -28,3 +28,48 @@ pub trait ChannelStore: Send + Sync + 'static {
     /// Every key starting with `prefix`, in key order, with its value.
     fn scan(&self, prefix: &[u8]) -> Result<Vec<Entry>, StateError>;
 }
+
+/// A [`ChannelStore`] for async code: each call runs on tokio's blocking pool, so a disk flush
+/// never stalls the runtime's workers.
+#[derive(Clone)]
+pub struct AsyncState(std::sync::Arc<dyn ChannelStore>);
+
+impl std::fmt::Debug for AsyncState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AsyncState")
+    }
+}
+
+impl AsyncState {
+    /// Wraps a store.
+    pub fn new(store: std::sync::Arc<dyn ChannelStore>) -> Self {
+        Self(store)
+    }
+
+    /// Runs `f` against the store on the blocking pool.
+    pub async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn ChannelStore) -> Result<T, StateError> + Send + 'static,
+    ) -> Result<T, StateError> {
+        let s = self.0.clone();
+        tokio::task::spawn_blocking(move || f(s.as_ref()))
+            .await
+            .map_err(|e| StateError(format!("state task failed: {e}")))?
+    }
+
+    /// [`ChannelStore::get`].
+    pub async fn get(&self, key: impl Into<Vec<u8>>) -> Result<Option<Vec<u8>>, StateError> {
+        let key = key.into();
+        self.with(move |s| s.get(&key)).await
+    }
+
+    /// [`ChannelStore::put`]: durable when it returns.
+    pub async fn put(
+        &self,
+        key: impl Into<Vec<u8>>,
+        value: impl Into<Vec<u8>>,
+    ) -> Result<(), StateError> {
+        let (key, value) = (key.into(), value.into());
+        self.with(move |s| s.put(&key, &value)).await
+    }
+}

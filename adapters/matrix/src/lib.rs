@@ -75,7 +75,7 @@ pub struct Matrix {
 pub(crate) struct Inner {
     pub(crate) channel: ChannelId,
     pub(crate) conversation: Arc<dyn Conversation>,
-    pub(crate) state: Arc<dyn ChannelStore>,
+    pub(crate) state: kanava_adapter::AsyncState,
     pub(crate) config: MatrixConfig,
     pub(crate) health: HealthCell,
 }
@@ -101,7 +101,7 @@ impl Matrix {
             inner: Arc::new(Inner {
                 channel,
                 conversation,
-                state,
+                state: kanava_adapter::AsyncState::new(state),
                 config,
                 health: HealthCell::default(),
             }),

@@ -38,14 +38,6 @@ fn classify(e: matrix_sdk::Error) -> SetupError {
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StateError> + Send + 'static,
-) -> Result<T, StateError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| StateError(e.to_string()))?
-}
-
 /// A logged-in client on the persisted device.
 pub async fn connect(inner: &Inner) -> Result<Client, SetupError> {
     let client = Client::builder()
@@ -54,8 +46,7 @@ pub async fn connect(inner: &Inner) -> Result<Client, SetupError> {
         .build()
         .await
         .map_err(|e| SetupError::Transient(format!("cannot build the client: {e}")))?;
-    let state = inner.state.clone();
-    let saved = blocking(move || state.get(SESSION)).await?;
+    let saved = inner.state.get(SESSION).await?;
     if let Some(bytes) = saved {
         let session: MatrixSession = serde_json::from_slice(&bytes)
             .map_err(|e| SetupError::State(format!("stored session: {e}")))?;
@@ -103,7 +94,6 @@ pub async fn connect(inner: &Inner) -> Result<Client, SetupError> {
         .session()
         .ok_or_else(|| SetupError::Transient("no session after login".into()))?;
     let bytes = serde_json::to_vec(&session).map_err(|e| SetupError::State(e.to_string()))?;
-    let state = inner.state.clone();
-    blocking(move || state.put(SESSION, &bytes)).await?;
+    inner.state.put(SESSION, bytes).await?;
     Ok(client)
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kanava_adapter::retry::backoff;
 use kanava_adapter::{
     AdapterError, ChannelState, Event, Inbound, OutboundKind, ReplyId, Shutdown, StateError,
 };
@@ -46,11 +47,6 @@ struct Notice {
     feedback: Option<String>,
 }
 
-fn backoff(attempt: u32) -> Duration {
-    let cap = 500u64.saturating_mul(1 << attempt.min(7)).min(60_000);
-    Duration::from_millis(rand::random_range(cap / 2..=cap))
-}
-
 async fn pause(d: Duration, shutdown: &mut Shutdown) -> bool {
     tokio::select! {
         _ = shutdown.wait() => false,
@@ -60,17 +56,11 @@ async fn pause(d: Duration, shutdown: &mut Shutdown) -> bool {
 
 impl Inner {
     async fn get(&self, key: String) -> Result<Option<Vec<u8>>, StateError> {
-        let s = self.state.clone();
-        tokio::task::spawn_blocking(move || s.get(key.as_bytes()))
-            .await
-            .map_err(|e| StateError(e.to_string()))?
+        self.state.get(key).await
     }
 
     async fn put(&self, key: String, value: Vec<u8>) -> Result<(), StateError> {
-        let s = self.state.clone();
-        tokio::task::spawn_blocking(move || s.put(key.as_bytes(), &value))
-            .await
-            .map_err(|e| StateError(e.to_string()))?
+        self.state.put(key, value).await
     }
 
     fn invite_allowed(&self, inviter: &OwnedUserId) -> bool {

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use kanava_adapter::{ChannelStore, StateError};
+use kanava_adapter::{AsyncState, ChannelStore, StateError};
 use serde::{Deserialize, Serialize};
 
 use crate::render::Payload;
@@ -43,7 +43,7 @@ impl Outbox {
 /// The channel's progress in its [`ChannelStore`].
 #[derive(Clone)]
 pub struct Progress {
-    store: Arc<dyn ChannelStore>,
+    store: AsyncState,
 }
 
 impl std::fmt::Debug for Progress {
@@ -58,55 +58,49 @@ fn update_key(id: u32) -> Vec<u8> {
     k
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StateError> + Send + 'static,
-) -> Result<T, StateError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| StateError(format!("state task failed: {e}")))?
-}
-
 impl Progress {
     /// Progress kept in `store`.
     pub fn new(store: Arc<dyn ChannelStore>) -> Self {
-        Self { store }
+        Self {
+            store: AsyncState::new(store),
+        }
     }
 
     /// The next update id to ask Telegram for, if any update was ever completed.
     pub async fn offset(&self) -> Result<Option<u32>, StateError> {
-        let s = self.store.clone();
-        blocking(move || {
-            Ok(s.get(OFFSET)?.and_then(|v| {
-                let b: [u8; 4] = v.as_slice().try_into().ok()?;
-                Some(u32::from_be_bytes(b))
-            }))
-        })
-        .await
+        self.store
+            .with(move |s| {
+                Ok(s.get(OFFSET)?.and_then(|v| {
+                    let b: [u8; 4] = v.as_slice().try_into().ok()?;
+                    Some(u32::from_be_bytes(b))
+                }))
+            })
+            .await
     }
 
     /// Records that every update below `next` is complete.
     pub async fn set_offset(&self, next: u32) -> Result<(), StateError> {
-        let s = self.store.clone();
-        blocking(move || s.put(OFFSET, &next.to_be_bytes())).await
+        self.store
+            .with(move |s| s.put(OFFSET, &next.to_be_bytes()))
+            .await
     }
 
     /// The outbox entry of an update, if it was handled before.
     pub async fn get(&self, update: u32) -> Result<Option<Outbox>, StateError> {
-        let s = self.store.clone();
-        blocking(move || match s.get(&update_key(update))? {
-            None => Ok(None),
-            Some(v) => serde_json::from_slice(&v)
-                .map(Some)
-                .map_err(|e| StateError(format!("outbox entry of update {update}: {e}"))),
-        })
-        .await
+        self.store
+            .with(move |s| match s.get(&update_key(update))? {
+                None => Ok(None),
+                Some(v) => serde_json::from_slice(&v)
+                    .map(Some)
+                    .map_err(|e| StateError(format!("outbox entry of update {update}: {e}"))),
+            })
+            .await
     }
 
     /// Writes an update's outbox entry durably.
     pub async fn save(&self, update: u32, entry: &Outbox) -> Result<(), StateError> {
-        let s = self.store.clone();
         let v = serde_json::to_vec(entry).map_err(|e| StateError(e.to_string()))?;
-        blocking(move || s.put(&update_key(update), &v)).await
+        self.store.put(update_key(update), v).await
     }
 
     /// Entries with messages still to deliver, oldest update first.
@@ -120,26 +114,26 @@ impl Progress {
     }
 
     async fn entries(&self) -> Result<Vec<(u32, Outbox)>, StateError> {
-        let s = self.store.clone();
-        blocking(move || {
-            let mut out = Vec::new();
-            for (k, v) in s.scan(UPDATE)? {
-                let Some(id) = k
-                    .get(UPDATE.len()..)
-                    .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                    .map(u32::from_be_bytes)
-                else {
-                    continue;
-                };
-                match serde_json::from_slice::<Outbox>(&v) {
-                    Ok(o) => out.push((id, o)),
-                    // Unreadable entries cannot be delivered; drop them rather than block.
-                    Err(_) => s.remove(&k)?,
+        self.store
+            .with(move |s| {
+                let mut out = Vec::new();
+                for (k, v) in s.scan(UPDATE)? {
+                    let Some(id) = k
+                        .get(UPDATE.len()..)
+                        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                        .map(u32::from_be_bytes)
+                    else {
+                        continue;
+                    };
+                    match serde_json::from_slice::<Outbox>(&v) {
+                        Ok(o) => out.push((id, o)),
+                        // Unreadable entries cannot be delivered; drop them rather than block.
+                        Err(_) => s.remove(&k)?,
+                    }
                 }
-            }
-            Ok(out)
-        })
-        .await
+                Ok(out)
+            })
+            .await
     }
 
     /// Forgets complete entries that can no longer be asked for again: below the polling
@@ -153,13 +147,13 @@ impl Progress {
             .map(|(id, _)| id)
             .collect();
         let n = old.len();
-        let s = self.store.clone();
-        blocking(move || {
-            for id in old {
-                s.remove(&update_key(id))?;
-            }
-            Ok(n)
-        })
-        .await
+        self.store
+            .with(move |s| {
+                for id in old {
+                    s.remove(&update_key(id))?;
+                }
+                Ok(n)
+            })
+            .await
     }
 }

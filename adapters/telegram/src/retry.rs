@@ -46,27 +46,11 @@ pub fn classify(e: &RequestError, token: &str) -> Failure {
     }
 }
 
-/// Exponential backoff with jitter: about 0.5 s, 1 s, 2 s, … capped at 60 s, each drawn from
-/// the upper half so many clients do not retry in step.
-pub fn backoff(attempt: u32) -> Duration {
-    let cap_ms = 500u64.saturating_mul(1 << attempt.min(7)).min(60_000);
-    let ms = rand::random_range(cap_ms / 2..=cap_ms);
-    Duration::from_millis(ms)
-}
+pub use kanava_adapter::retry::backoff;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert!(backoff(0) <= Duration::from_millis(500));
-        assert!(backoff(3) >= Duration::from_millis(2000));
-        for _ in 0..50 {
-            assert!(backoff(30) <= Duration::from_secs(60));
-            assert!(backoff(30) >= Duration::from_secs(30));
-        }
-    }
 
     #[test]
     fn token_rejection_is_fatal_and_waits_are_honoured() {

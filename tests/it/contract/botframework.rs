@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::{Button, Channel, Reply, PATIENCE, QUIET};
 use crate::peers::{start_node, NodePeer};
-use crate::support::Server;
+use crate::support::{free_port, Server};
 
 pub struct DirectLineUser {
     _dir: tempfile::TempDir,
@@ -20,14 +20,6 @@ pub struct DirectLineUser {
     pub user: String,
     pub locale: String,
     pub watermark: u64,
-}
-
-/// A free loopback port (kanava's address must be known before the emulator starts).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 /// Markdown as a reader sees it: links as their text, escapes removed.
