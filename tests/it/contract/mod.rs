@@ -260,6 +260,27 @@ pub mod cases {
             .await;
     }
 
+    pub async fn advertising_is_warned_and_strikes_lead_to_a_block<C: Channel>(mut c: C) {
+        c.open("en").await;
+        let warning = kanava::i18n::Text::Advertising.get(Lang::En);
+        let ads = [
+            "Buy cheap residence permits, guaranteed! Visit www.example.com",
+            "Fast loans without credit check, DM me on telegram",
+        ];
+        for ad in ads {
+            let r = only(c.say(ad).await);
+            assert!(squash(&r.text).starts_with(&squash(warning)), "{r:?}");
+        }
+        // The third strike within 24 h blocks: the warning comes with the block notice.
+        let r = only(c.say("Invest in bitcoin now and earn 500% profit").await);
+        assert!(
+            squash(&r.text).starts_with(&squash(warning)) && r.text.contains("/appeal"),
+            "{r:?}"
+        );
+        c.say_expecting_silence("Why can't I see my queue position anymore?")
+            .await;
+    }
+
     fn export<C: Channel>(c: &C) -> serde_json::Value {
         let user = c.user();
         let out = crate::support::kanava_data_ok(
@@ -310,6 +331,12 @@ macro_rules! contract_suite {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn personal_data_is_removed_before_storage_and_logs() {
                 cases::personal_data_is_removed_before_storage_and_logs(<$harness>::start().await)
+                    .await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn advertising_is_warned_and_strikes_lead_to_a_block() {
+                cases::advertising_is_warned_and_strikes_lead_to_a_block(<$harness>::start().await)
                     .await
             }
 
