@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
 
-use crate::support::Server;
+use crate::support::{free_port, repo, Server};
 
 struct Driver(Child);
 
@@ -16,13 +16,6 @@ impl Drop for Driver {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
 }
 
 async fn wait_for_text(c: &fantoccini::Client, css: &str, needle: &str) -> String {
@@ -41,8 +34,8 @@ async fn wait_for_text(c: &fantoccini::Client, css: &str, needle: &str) -> Strin
     panic!("no {css} containing {needle:?} within 10 s");
 }
 
-#[tokio::test]
-async fn chat_page_answers_and_switches_language_in_chromium() {
+/// A headless Chromium session through chromedriver, with the UI language `lang`.
+async fn chromium(lang: &str) -> (Driver, fantoccini::Client) {
     let driver_bin =
         std::env::var("KANAVA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     let chromium = std::env::var("KANAVA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -51,7 +44,7 @@ async fn chat_page_answers_and_switches_language_in_chromium() {
         "{driver_bin} is missing: run the README's test command, which installs chromium-driver"
     );
     let port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(&driver_bin)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -59,13 +52,10 @@ async fn chat_page_answers_and_switches_language_in_chromium() {
             .spawn()
             .expect("start chromedriver"),
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(&dir.path().join("data"), &[]);
-
     let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
         "goog:chromeOptions": {
             "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=390,844", "--lang=fi"]
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=390,844", "--allow-file-access-from-files", &format!("--lang={lang}")]
         }
     }))
     .expect("caps");
@@ -87,7 +77,14 @@ async fn chat_page_answers_and_switches_language_in_chromium() {
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
-    let c = client.expect("chromedriver session");
+    (driver, client.expect("chromedriver session"))
+}
+
+#[tokio::test]
+async fn chat_page_answers_and_switches_language_in_chromium() {
+    let (_driver, c) = chromium("fi").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&dir.path().join("data"), &[]);
     c.goto(&format!("http://{}/", server.addr))
         .await
         .expect("load page");
@@ -153,5 +150,58 @@ async fn chat_page_answers_and_switches_language_in_chromium() {
         .expect("topic");
     buttons[0].click().await.expect("click");
     wait_for_text(&c, &format!(".msg.bot[data-topic={topic}]"), "").await;
+    c.close().await.expect("close");
+}
+
+/// Microsoft's own Web Chat (npm `botframework-webchat`) in Chromium, talking to kanava through
+/// offline-directline: the greeting in the page's language, a question, a suggested action.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn microsofts_web_chat_talks_to_kanava_through_direct_line() {
+    use crate::contract::Channel;
+    let (_driver, c) = chromium("sv").await;
+    let dl = crate::contract::botframework::DirectLineUser::start().await;
+    let page = format!(
+        "file://{}?directline={}/directline&locale=sv-FI",
+        repo().join("tests/peers/webchat.html").display(),
+        dl.directline.url
+    );
+    c.goto(&page).await.expect("load page");
+    let welcome = kanava::i18n::Text::Welcome.get(kanava_adapter::Lang::Sv);
+    let greeting: String = welcome.chars().take(30).collect();
+    wait_for_text(&c, "body", &greeting).await;
+    let input = c
+        .find(Locator::Css(
+            "input[data-id=webchat-sendbox-input], .webchat__send-box-text-box__input",
+        ))
+        .await
+        .expect("send box");
+    input
+        .send_keys("Hur länge tar behandlingen av min ansökan?\n")
+        .await
+        .expect("type");
+    wait_for_text(&c, "body", "Behandlingstiden").await;
+    let buttons = c
+        .find_all(Locator::Css(".webchat__suggested-action"))
+        .await
+        .expect("suggested actions");
+    let first = buttons.first().expect("a suggested action");
+    let label = first.text().await.expect("label");
+    first.click().await.expect("click");
+    // The chosen topic's answer (its title was the button) arrives after the button press.
+    let kb = crate::retrieval::kb();
+    let topic = kb
+        .topics()
+        .iter()
+        .find(|t| t.text(kanava_adapter::Lang::Sv).title == label.trim())
+        .unwrap_or_else(|| panic!("a topic titled {label:?}"));
+    let opening: String = topic
+        .text(kanava_adapter::Lang::Sv)
+        .answer
+        .to_plain()
+        .chars()
+        .take(25)
+        .collect();
+    wait_for_text(&c, "body", &opening).await;
+    drop(dl);
     c.close().await.expect("close");
 }
