@@ -177,8 +177,13 @@ async fn a_homeserver_outage_is_survived_and_the_waiting_message_answered_once()
     });
     tokio::time::sleep(Duration::from_secs(2)).await;
     synapse.resume();
+    let back = Instant::now();
     sender.await.expect("sent");
     let answers = u.seen(Duration::from_secs(90)).await;
+    eprintln!(
+        "matrix outage: answered {:.1} s after Synapse was back (sync backoff included)",
+        back.elapsed().as_secs_f32() - crate::contract::QUIET.as_secs_f32()
+    );
     assert_eq!(topics(&answers), ["chat-privacy"], "{answers:?}");
     assert!(
         u.seen(Duration::from_secs(3)).await.is_empty(),
