@@ -81,6 +81,11 @@ async fn plain_and_encrypted_direct_rooms_get_formatted_notices() {
                 .is_some_and(|h| h.contains("<a href=\"https://migri.fi/")),
             "{answer:?}"
         );
+        let log = std::fs::read_to_string(u.data.with_extension("stderr.log")).unwrap_or_default();
+        assert!(
+            !log.contains("could not be decrypted"),
+            "a message was not decrypted"
+        );
     }
 }
 

@@ -10,6 +10,7 @@ use kanava_adapter::{
 };
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
+use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{
     OriginalSyncRoomMessageEvent, RoomMessageEventContent,
@@ -128,6 +129,17 @@ pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: Shutdown) -> Result<(),
             let _ = tx.send(Item::Reaction(room, ev));
         }
     });
+    {
+        // Events still encrypted after the sync could not be decrypted (the sender's keys never
+        // reached this device). Nothing can be answered; staff see that it happens.
+        let channel = inner.channel.clone();
+        client.add_event_handler(move |_: OriginalSyncRoomEncryptedEvent, room: Room| {
+            let channel = channel.clone();
+            async move {
+                warn!(%channel, room = %room.room_id(), "a message could not be decrypted");
+            }
+        });
+    }
     {
         let inner = inner.clone();
         client.add_event_handler(
