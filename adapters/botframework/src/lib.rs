@@ -154,9 +154,6 @@ impl Adapter for BotFramework {
     }
 
     fn health(&self) -> Health {
-        Health {
-            channel: self.inner.channel.clone(),
-            state: self.inner.health.get(),
-        }
+        self.inner.health.report(&self.inner.channel)
     }
 }

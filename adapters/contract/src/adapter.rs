@@ -81,6 +81,14 @@ impl HealthCell {
     pub fn get(&self) -> ChannelState {
         self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
+
+    /// The snapshot [`Adapter::health`] returns for `channel`.
+    pub fn report(&self, channel: &ChannelId) -> Health {
+        Health {
+            channel: channel.clone(),
+            state: self.get(),
+        }
+    }
 }
 
 /// Why an adapter stopped.

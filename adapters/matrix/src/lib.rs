@@ -135,9 +135,6 @@ impl Adapter for Matrix {
     }
 
     fn health(&self) -> Health {
-        Health {
-            channel: self.inner.channel.clone(),
-            state: self.inner.health.get(),
-        }
+        self.inner.health.report(&self.inner.channel)
     }
 }

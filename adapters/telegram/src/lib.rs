@@ -167,9 +167,6 @@ impl Adapter for Telegram {
     }
 
     fn health(&self) -> Health {
-        Health {
-            channel: self.inner.channel.clone(),
-            state: self.inner.health.get(),
-        }
+        self.inner.health.report(&self.inner.channel)
     }
 }

@@ -120,10 +120,7 @@ impl Adapter for WebChat {
     }
 
     fn health(&self) -> Health {
-        Health {
-            channel: self.inner.channel.clone(),
-            state: self.inner.health.get(),
-        }
+        self.inner.health.report(&self.inner.channel)
     }
 }
 
