@@ -32,11 +32,19 @@ pub enum Text {
     SlowDown,
     /// An unknown topic id was chosen.
     UnknownTopic,
+    /// Command menu: `/start`.
+    CommandStart,
+    /// Command menu: `/help`.
+    CommandHelp,
+    /// Command menu: `/language`.
+    CommandLanguage,
+    /// Command menu: `/appeal`.
+    CommandAppeal,
 }
 
 impl Text {
     /// Every system text.
-    pub const ALL: [Text; 13] = [
+    pub const ALL: [Text; 17] = [
         Text::Welcome,
         Text::Help,
         Text::Fallback,
@@ -50,6 +58,10 @@ impl Text {
         Text::Advertising,
         Text::SlowDown,
         Text::UnknownTopic,
+        Text::CommandStart,
+        Text::CommandHelp,
+        Text::CommandLanguage,
+        Text::CommandAppeal,
     ];
 
     /// The text in a language.
@@ -96,6 +108,18 @@ impl Text {
             (UnknownTopic, Fi) => "Aihetta ei löytynyt. Kirjoita kysymyksesi omin sanoin.",
             (UnknownTopic, Sv) => "Ämnet hittades inte. Skriv din fråga med egna ord.",
             (UnknownTopic, En) => "That topic was not found. Please write your question in your own words.",
+            (CommandStart, Fi) => "Aloita alusta: mitä voin kysyä?",
+            (CommandStart, Sv) => "Börja om: vad kan jag fråga?",
+            (CommandStart, En) => "Start again: what can I ask?",
+            (CommandHelp, Fi) => "Ohjeet chatin käyttöön",
+            (CommandHelp, Sv) => "Hjälp med att använda chatten",
+            (CommandHelp, En) => "How to use this chat",
+            (CommandLanguage, Fi) => "Vaihda kieli: /language fi, sv tai en",
+            (CommandLanguage, Sv) => "Byt språk: /language fi, sv eller en",
+            (CommandLanguage, En) => "Change language: /language fi, sv or en",
+            (CommandAppeal, Fi) => "Pyydä eston tarkistamista: /appeal ja perustelusi",
+            (CommandAppeal, Sv) => "Begär omprövning av en blockering: /appeal och dina skäl",
+            (CommandAppeal, En) => "Ask for a block to be reviewed: /appeal and your reasons",
         }
     }
 }

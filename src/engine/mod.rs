@@ -553,4 +553,20 @@ impl Conversation for Engine {
     fn handle(&self, inbound: Inbound) -> BoxFuture<'_, Vec<Outbound>> {
         Box::pin(async move { self.turn(inbound).await.replies })
     }
+
+    fn commands(&self, lang: Lang) -> Vec<kanava_adapter::CommandHelp> {
+        // The English names work in every language (`commands::parse` knows the others too).
+        [
+            ("start", Text::CommandStart),
+            ("help", Text::CommandHelp),
+            ("language", Text::CommandLanguage),
+            ("appeal", Text::CommandAppeal),
+        ]
+        .into_iter()
+        .map(|(name, text)| kanava_adapter::CommandHelp {
+            name: name.into(),
+            description: text.get(lang).into(),
+        })
+        .collect()
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use kanava_adapter::Lang;
 use serde_json::json;
 
 use crate::contract::telegram::{env, reply, TelegramUser};
@@ -289,4 +290,33 @@ async fn in_groups_the_bot_answers_only_when_mentioned() {
         "a group answer replies to its question: {}",
         answers[0]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_menu_is_published_in_three_languages() {
+    let u = TelegramUser::start().await;
+    let deadline = Instant::now() + PATIENCE;
+    let menus = loop {
+        let m = u.post("/_kanava/commands", json!({"token": u.token})).await["result"].clone();
+        if m.as_object().is_some_and(|o| o.len() == 4) {
+            break m;
+        }
+        assert!(Instant::now() < deadline, "menus: {m}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for (code, lang) in [
+        ("", Lang::Fi),
+        ("fi", Lang::Fi),
+        ("sv", Lang::Sv),
+        ("en", Lang::En),
+    ] {
+        let menu = menus[code].as_array().expect("a menu");
+        let names: Vec<&str> = menu.iter().filter_map(|c| c["command"].as_str()).collect();
+        assert_eq!(names, ["start", "help", "language", "appeal"], "{code}");
+        assert_eq!(
+            menu[2]["description"],
+            kanava::i18n::Text::CommandLanguage.get(lang),
+            "{code}"
+        );
+    }
 }

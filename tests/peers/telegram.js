@@ -16,6 +16,7 @@
 // - POST /_kanava/flood {token, count, retry_after}: the next `count` sendMessage calls of that
 //   bot get 429 Too Many Requests (so tests can check RetryAfter is honoured);
 //   POST /_kanava/flood/state {token} tells how many were refused so far.
+// - setMyCommands is recorded per language; POST /_kanava/commands {token} returns the menus.
 'use strict';
 // Only the first stdout line is read by the tests; the emulators' chatter would fill the pipe.
 console.log = () => {};
@@ -124,7 +125,15 @@ front.all('/bot:token/getWebhookInfo', (req, res) => {
   const hook = webhooks[req.params.token];
   ok(res, { url: hook ? hook.url : '', has_custom_certificate: false, pending_update_count: 0 });
 });
-for (const m of ['sendChatAction', 'setMyCommands', 'answerCallbackQuery']) {
+const menus = {}; // token -> language_code ('' for the default) -> commands
+front.all('/bot:token/setMyCommands', (req, res) => {
+  const p = params(req);
+  const commands = typeof p.commands === 'string' ? JSON.parse(p.commands) : p.commands;
+  menus[req.params.token] = Object.assign(menus[req.params.token] || {}, { [p.language_code || '']: commands });
+  ok(res, true);
+});
+front.post('/_kanava/commands', (req, res) => ok(res, menus[params(req).token] || {}));
+for (const m of ['sendChatAction', 'answerCallbackQuery']) {
   front.all(`/bot:token/${m}`, (_req, res) => ok(res, true));
 }
 

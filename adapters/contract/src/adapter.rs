@@ -19,6 +19,22 @@ pub trait Conversation: Send + Sync + 'static {
     /// Handles one event and returns the reply. The reply is only produced after the user's
     /// (redacted) message is durably stored.
     fn handle(&self, inbound: Inbound) -> BoxFuture<'_, Vec<Outbound>>;
+
+    /// The text commands users may type, described in `lang`, for platforms with a command
+    /// menu (Telegram). Names are lowercase, without the slash.
+    fn commands(&self, lang: crate::Lang) -> Vec<CommandHelp> {
+        let _ = lang;
+        Vec::new()
+    }
+}
+
+/// One entry of a platform's command menu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandHelp {
+    /// The command without `/`, e.g. `language`.
+    pub name: String,
+    /// One line in the user's language.
+    pub description: String,
 }
 
 /// What a channel can show, so the engine and the contract tests know what to expect.

@@ -13,8 +13,8 @@ mod state;
 mod text;
 
 pub use adapter::{
-    Adapter, AdapterError, Capabilities, ChannelState, Conversation, Health, HealthCell, Shutdown,
-    ShutdownTrigger,
+    Adapter, AdapterError, Capabilities, ChannelState, CommandHelp, Conversation, Health,
+    HealthCell, Shutdown, ShutdownTrigger,
 };
 pub use identity::{ChannelId, ChatId, Lang, ParseLangError, UserIdentity};
 pub use message::{Event, Inbound, Outbound, OutboundKind, ReplyId, Suggestion};

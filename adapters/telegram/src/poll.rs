@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use kanava_adapter::{AdapterError, ChannelState, Shutdown, StateError};
-use teloxide::payloads::{GetUpdatesSetters, SetWebhookSetters};
+use kanava_adapter::{AdapterError, ChannelState, Lang, Shutdown, StateError};
+use teloxide::payloads::{GetUpdatesSetters, SetMyCommandsSetters, SetWebhookSetters};
 use teloxide::prelude::Requester;
-use teloxide::types::{AllowedUpdate, Update};
+use teloxide::types::{AllowedUpdate, BotCommand, Update};
 use tracing::{info, warn};
 
 use crate::inbound::BotAccount;
@@ -104,6 +104,7 @@ pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: Shutdown) -> Result<(),
             );
         }
     }
+    publish_commands(&inner).await;
     inner.health.set(ChannelState::Running);
     info!(channel = %inner.channel, mode = ?inner.config, "Telegram channel running");
     inner
@@ -117,6 +118,35 @@ pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: Shutdown) -> Result<(),
                 tidy(&inner, None).await;
             }
             Ok(())
+        }
+    }
+}
+
+/// The command menu in each language (Telegram shows the one matching the app's language; the
+/// Finnish one is the default). A failure only costs the menu.
+async fn publish_commands(inner: &Inner) {
+    for (code, lang) in [
+        (None, Lang::Fi),
+        (Some("fi"), Lang::Fi),
+        (Some("sv"), Lang::Sv),
+        (Some("en"), Lang::En),
+    ] {
+        let commands: Vec<BotCommand> = inner
+            .conversation
+            .commands(lang)
+            .into_iter()
+            .map(|c| BotCommand::new(c.name, c.description))
+            .collect();
+        if commands.is_empty() {
+            return;
+        }
+        let mut req = inner.bot.set_my_commands(commands);
+        if let Some(code) = code {
+            req = req.language_code(code);
+        }
+        if let Err(e) = req.await {
+            let f = retry::classify(&e, &inner.config.token);
+            warn!(channel = %inner.channel, failure = ?f, "could not publish the command menu");
         }
     }
 }
