@@ -3,6 +3,10 @@
 
 use std::collections::HashMap;
 
+/// Maps keyed by the knowledge base's own terms and grams: fixed at build time, only looked up
+/// with query text, so a fast non-keyed hash is safe (no inserts an attacker could steer).
+type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
+
 use kanava_adapter::Lang;
 
 use super::analyze::{fold, tokens, Analyzer};
@@ -32,13 +36,13 @@ struct Posting {
 #[derive(Debug)]
 pub struct LangIndex {
     lang: Lang,
-    terms: HashMap<String, u32>,
+    terms: FastMap<String, u32>,
     postings: Vec<Vec<Posting>>,
     idf: Vec<f32>,
     /// Folded surface words seen in the content, with the word as written (lowercase).
-    surface: HashMap<String, String>,
+    surface: FastMap<String, String>,
     /// One-character deletions of surface words, for typo lookup.
-    deletes: HashMap<String, Vec<String>>,
+    deletes: FastMap<String, Vec<String>>,
     len_q: Vec<f32>,
     /// BM25 length normalisation per document, inverted once at build time (two divisions
     /// fewer per posting at query time).
@@ -52,7 +56,7 @@ pub struct LangIndex {
 /// inflection, compounds and typos where whole-word terms are brittle.
 #[derive(Debug, Default)]
 struct GramIndex {
-    ids: HashMap<u64, u32>,
+    ids: FastMap<u64, u32>,
     /// Per gram: (doc, weight in the doc's unit vector).
     postings: Vec<Vec<(u32, f32)>>,
     idf: Vec<f32>,
@@ -81,7 +85,7 @@ impl GramIndex {
             }))
             .collect();
         let docs: Vec<&String> = topics.iter().flatten().collect();
-        let mut ids: HashMap<u64, u32> = HashMap::new();
+        let mut ids: FastMap<u64, u32> = FastMap::default();
         let mut counts: Vec<HashMap<u32, f32>> = Vec::new();
         for d in &docs {
             let mut c: HashMap<u32, f32> = HashMap::new();
@@ -228,9 +232,9 @@ impl LangIndex {
     /// Indexes every topic's text in `lang`.
     pub fn build(lang: Lang, topics: &[Topic]) -> Self {
         let an = Analyzer::get(lang);
-        let mut terms: HashMap<String, u32> = HashMap::new();
+        let mut terms: FastMap<String, u32> = FastMap::default();
         let mut postings: Vec<Vec<Posting>> = Vec::new();
-        let mut surface: HashMap<String, String> = HashMap::new();
+        let mut surface: FastMap<String, String> = FastMap::default();
         let mut len_q = Vec::with_capacity(topics.len());
         let mut len_a = Vec::with_capacity(topics.len());
         let mut gram_docs = Vec::with_capacity(topics.len());
@@ -294,7 +298,7 @@ impl LangIndex {
         let n = topics.len().max(1) as f32;
         let idf_of = |df: f32| ((n - df + 0.5) / (df + 0.5)).ln_1p();
         let idf = postings.iter().map(|p| idf_of(p.len() as f32)).collect();
-        let mut deletes: HashMap<String, Vec<String>> = HashMap::new();
+        let mut deletes: FastMap<String, Vec<String>> = FastMap::default();
         for word in surface.keys() {
             for d in deletions(word) {
                 deletes.entry(d).or_default().push(word.clone());
