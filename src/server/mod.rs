@@ -13,6 +13,8 @@ use kanava_adapter::{Adapter, ChannelState, Conversation, Shutdown, ShutdownTrig
 use serde_json::json;
 use tracing::{error, info};
 
+mod channels;
+
 use crate::clock::{SystemClock, MINUTE};
 use crate::config::Config;
 use crate::engine::{Engine, EngineConfig, Parts};
@@ -102,124 +104,6 @@ pub fn build_engine(
     Ok(Engine::new(parts, engine_config))
 }
 
-/// The adapters enabled in the configuration; `db` holds their durable progress.
-fn adapters(
-    config: &Config,
-    conversation: Arc<dyn Conversation>,
-    db: &sled::Db,
-) -> Result<Vec<Arc<dyn Adapter>>, StartError> {
-    let mut out: Vec<Arc<dyn Adapter>> = Vec::new();
-    #[cfg(feature = "webchat")]
-    if config.webchat.enabled {
-        out.push(Arc::new(kanava_webchat::WebChat::new(
-            kanava_adapter::ChannelId::new("webchat"),
-            conversation.clone(),
-            kanava_webchat::WebChatConfig {
-                allowed_origins: config.webchat.allowed_origins.clone(),
-                max_message_bytes: config.webchat.max_message_bytes,
-                messages_per_second: config.webchat.messages_per_second,
-            },
-        )));
-    }
-    #[cfg(feature = "telegram")]
-    if let Some(t) = &config.telegram {
-        use crate::config::TelegramMode;
-        let channel = kanava_adapter::ChannelId::new("telegram");
-        let state = crate::storage::SledChannelStore::open(db, &channel)
-            .map_err(crate::storage::StoreError::from)?;
-        out.push(Arc::new(kanava_telegram::Telegram::new(
-            channel,
-            conversation.clone(),
-            Arc::new(state),
-            kanava_telegram::TelegramConfig {
-                token: t.token.clone(),
-                api_url: t.api_url.clone(),
-                mode: match &t.mode {
-                    TelegramMode::Polling => kanava_telegram::Mode::Polling,
-                    TelegramMode::Webhook { url, secret } => kanava_telegram::Mode::Webhook {
-                        public_url: url.clone(),
-                        secret: secret.clone(),
-                    },
-                },
-                groups: if t.answer_in_groups {
-                    kanava_telegram::GroupReplies::WhenMentioned
-                } else {
-                    kanava_telegram::GroupReplies::Never
-                },
-                poll_timeout: std::time::Duration::from_secs(u64::from(t.poll_timeout_seconds)),
-            },
-        )));
-    }
-    #[cfg(feature = "botframework")]
-    if let Some(b) = &config.botframework {
-        use crate::config::BotFrameworkAuth;
-        let channel = kanava_adapter::ChannelId::new("botframework");
-        let state = crate::storage::SledChannelStore::open(db, &channel)
-            .map_err(crate::storage::StoreError::from)?;
-        let credentials = match (&b.app_id, &b.app_password) {
-            (Some(id), Some(pw)) => Some(kanava_botframework::Credentials {
-                token_url: b.token_url.clone(),
-                app_id: id.clone(),
-                app_password: pw.clone(),
-                scope: b.token_scope.clone(),
-            }),
-            _ => None,
-        };
-        out.push(Arc::new(kanava_botframework::BotFramework::new(
-            channel,
-            conversation.clone(),
-            Arc::new(state),
-            kanava_botframework::BotFrameworkConfig {
-                auth: match &b.auth {
-                    BotFrameworkAuth::Jwt {
-                        openid_url,
-                        issuers,
-                    } => kanava_botframework::Auth::Jwt(kanava_botframework::JwtConfig {
-                        openid_url: openid_url.clone(),
-                        issuers: issuers.clone(),
-                        app_id: b.app_id.clone().unwrap_or_default(),
-                    }),
-                    BotFrameworkAuth::None => kanava_botframework::Auth::None,
-                },
-                credentials,
-                service_urls: b.service_urls.clone(),
-                max_body_bytes: b.max_body_bytes,
-            },
-        )));
-    }
-    #[cfg(feature = "matrix")]
-    if let Some(m) = &config.matrix {
-        use crate::config::MatrixLogin;
-        let channel = kanava_adapter::ChannelId::new("matrix");
-        let state = crate::storage::SledChannelStore::open(db, &channel)
-            .map_err(crate::storage::StoreError::from)?;
-        out.push(Arc::new(kanava_matrix::Matrix::new(
-            channel,
-            conversation.clone(),
-            Arc::new(state),
-            kanava_matrix::MatrixConfig {
-                homeserver: m.homeserver.clone(),
-                user_id: m.user_id.clone(),
-                login: match &m.login {
-                    MatrixLogin::Password(p) => kanava_matrix::Login::Password(p.clone()),
-                    MatrixLogin::AccessToken { token, device_id } => {
-                        kanava_matrix::Login::AccessToken {
-                            token: token.clone(),
-                            device_id: device_id.clone(),
-                        }
-                    }
-                },
-                store_dir: config.data_dir.join("matrix"),
-                allowed_servers: m.allowed_servers.clone(),
-                allowed_users: m.allowed_users.clone(),
-                answer_in_groups: m.answer_in_groups,
-            },
-        )));
-    }
-    let _ = (&conversation, config, db);
-    Ok(out)
-}
-
 #[derive(Clone)]
 struct AppState {
     engine: Arc<Engine>,
@@ -300,7 +184,7 @@ pub async fn run(
             source,
         })?;
     let conversation: Arc<dyn Conversation> = engine.clone();
-    let adapters = Arc::new(adapters(&config, conversation, &db)?);
+    let adapters = Arc::new(channels::adapters(&config, conversation, &db)?);
     let (trigger, _) = ShutdownTrigger::new();
     let mut tasks = Vec::new();
     for a in adapters.iter() {
