@@ -3,14 +3,12 @@
 
 use std::collections::HashMap;
 
-/// Maps keyed by the knowledge base's own terms and grams: fixed at build time, only looked up
-/// with query text, so a fast non-keyed hash is safe (no inserts an attacker could steer).
-type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
-
 use kanava_adapter::Lang;
 
 use super::analyze::{fold, tokens, Analyzer};
 use super::format::Topic;
+use super::grams::{gram_text, GramIndex};
+use super::FastMap;
 
 /// BM25 saturation.
 const K1: f32 = 1.2;
@@ -22,8 +20,12 @@ const W_QUESTIONS: f32 = 1.0;
 const W_ANSWER: f32 = 0.35;
 /// A term found by correcting a typo or splitting a compound counts a little less.
 const W_CORRECTED: f32 = 0.8;
-/// Share of whole-word BM25F in the ranking score; the rest is the character n-gram cosine.
-const W_BM25: f32 = 0.3;
+/// Share of whole-word BM25F in the ranking score; the rest is the character n-gram similarity.
+const W_BM25: f32 = 0.1;
+/// Share of the topic document in the n-gram similarity; the rest is the closest example.
+const W_TOPIC_DOC: f32 = 0.7;
+/// How many of the best topics by whole words and topic documents get their examples compared.
+const RERANK: usize = 16;
 
 #[derive(Debug, Clone, Copy)]
 struct Posting {
@@ -50,158 +52,6 @@ pub struct LangIndex {
     inv_norm_a: Vec<f32>,
     idf_unknown: f32,
     grams: GramIndex,
-}
-
-/// Character 3-gram TF-IDF vectors of each topic's title and example questions: robust to
-/// inflection, compounds and typos where whole-word terms are brittle.
-#[derive(Debug, Default)]
-struct GramIndex {
-    ids: FastMap<u64, u32>,
-    /// Per gram: (doc, weight in the doc's unit vector).
-    postings: Vec<Vec<(u32, f32)>>,
-    idf: Vec<f32>,
-    idf_unknown: f32,
-    /// Units are numbered topic by topic: topic `t` owns units `starts[t]..starts[t + 1]`.
-    starts: Vec<usize>,
-    /// Grams in more documents than this add a near-uniform amount to every document: they stay
-    /// in the query's norm but their postings are not walked (like stopwords, at scale).
-    stop_df: usize,
-}
-
-/// A gram found in more than this share of the units (titles and example questions) is a
-/// "stop gram"…
-const STOP_GRAM_SHARE: f32 = 0.2;
-/// …once the knowledge base has at least this many topics (small bases keep every gram).
-const STOP_GRAM_MIN_DOCS: usize = 64;
-
-impl GramIndex {
-    /// `topics[t]` are the texts of topic `t`; each text is its own unit, and a topic scores as
-    /// its best unit.
-    fn build(topics: &[Vec<String>]) -> Self {
-        let starts: Vec<usize> = std::iter::once(0)
-            .chain(topics.iter().scan(0, |n, texts| {
-                *n += texts.len();
-                Some(*n)
-            }))
-            .collect();
-        let docs: Vec<&String> = topics.iter().flatten().collect();
-        let mut ids: FastMap<u64, u32> = FastMap::default();
-        let mut counts: Vec<HashMap<u32, f32>> = Vec::new();
-        for d in &docs {
-            let mut c: HashMap<u32, f32> = HashMap::new();
-            for g in char_grams(d) {
-                let next = ids.len() as u32;
-                let id = *ids.entry(g).or_insert(next);
-                *c.entry(id).or_insert(0.0) += 1.0;
-            }
-            counts.push(c);
-        }
-        let mut df = vec![0.0f32; ids.len()];
-        for c in &counts {
-            for id in c.keys() {
-                df[*id as usize] += 1.0;
-            }
-        }
-        let n = docs.len().max(1) as f32;
-        let idf: Vec<f32> = df.iter().map(|d| (n / d).ln() + 1.0).collect();
-        let mut postings = vec![Vec::new(); ids.len()];
-        for (doc, c) in counts.into_iter().enumerate() {
-            let weights: Vec<(u32, f32)> = c
-                .into_iter()
-                .map(|(id, tf)| (id, idf[id as usize] * (1.0 + tf.ln())))
-                .collect();
-            let norm = weights
-                .iter()
-                .map(|(_, w)| w * w)
-                .sum::<f32>()
-                .sqrt()
-                .max(1e-9);
-            for (id, w) in weights {
-                postings[id as usize].push((doc as u32, w / norm));
-            }
-        }
-        Self {
-            ids,
-            postings,
-            idf,
-            starts,
-            idf_unknown: n.ln() + 1.0,
-            stop_df: if topics.len() >= STOP_GRAM_MIN_DOCS {
-                (STOP_GRAM_SHARE * n) as usize
-            } else {
-                usize::MAX
-            },
-        }
-    }
-
-    /// Cosine similarity of the query to each topic's best unit, written into `out` (per topic).
-    fn cosine(&self, query: &str, out: &mut [f32]) {
-        let mut ids: Vec<u32> = Vec::with_capacity(query.len() + 2);
-        let mut unknown = 0.0f32;
-        for g in char_grams(query) {
-            match self.ids.get(&g) {
-                Some(&id) => ids.push(id),
-                None => unknown += 1.0,
-            }
-        }
-        ids.sort_unstable();
-        let mut weights: Vec<(u32, f32)> = Vec::with_capacity(ids.len());
-        let mut norm = 0.0f32;
-        for run in ids.chunk_by(|a, b| a == b) {
-            let id = run[0];
-            let w = self.idf[id as usize] * (1.0 + (run.len() as f32).ln());
-            norm += w * w;
-            weights.push((id, w));
-        }
-        if unknown > 0.0 {
-            norm += (self.idf_unknown * (1.0 + unknown.ln())).powi(2);
-        }
-        let norm = norm.sqrt().max(1e-9);
-        let mut units = vec![0.0f32; self.starts.last().copied().unwrap_or(0)];
-        for (id, w) in weights {
-            let postings = &self.postings[id as usize];
-            if postings.len() > self.stop_df {
-                continue;
-            }
-            for &(unit, uw) in postings {
-                units[unit as usize] += w / norm * uw;
-            }
-        }
-        // Unit scores are sums of positive products, so never negative: for such floats the
-        // bit patterns order like the values, and an integer maximum vectorizes where
-        // `f32::max` (with its NaN rules) does not.
-        for (topic, bounds) in out.iter_mut().zip(self.starts.windows(2)) {
-            let best = units[bounds[0]..bounds[1]]
-                .iter()
-                .map(|u| u.to_bits())
-                .max()
-                .unwrap_or(0);
-            *topic = topic.max(f32::from_bits(best));
-        }
-    }
-}
-
-/// The character 3-grams of `  text  `, each packed into a u64 (three 21-bit code points), so
-/// no gram is ever allocated.
-fn char_grams(text: &str) -> impl Iterator<Item = u64> + '_ {
-    let padded = [' ', ' '].into_iter().chain(text.chars()).chain([' ', ' ']);
-    padded
-        .scan((0u64, 0usize), |(acc, n), c| {
-            *acc = ((*acc << 21) | u64::from(c)) & ((1u64 << 63) - 1);
-            *n += 1;
-            Some((*n >= 3).then_some(*acc))
-        })
-        .flatten()
-}
-
-/// The folded words of a text, space-joined: the input of the n-gram view. Function words stay:
-/// "who can", "when will", "how do I" carry the kind of question being asked.
-fn gram_text(text: &str) -> String {
-    tokens(text)
-        .into_iter()
-        .map(|t| fold(&t))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// One ranked topic.
@@ -246,8 +96,7 @@ impl LangIndex {
                 q_src.push('\n');
                 q_src.push_str(q);
             }
-            // Each example question is its own unit: a topic matches as well as its closest
-            // example, however often its examples repeat a word.
+            // The n-gram view keeps the title and each example question apart (see `grams`).
             gram_docs.push(
                 std::iter::once(&text.title)
                     .chain(&text.questions)
@@ -354,21 +203,37 @@ impl LangIndex {
                 matched[d] += qt.weight * idf;
             }
         }
-        let mut cos = vec![0.0f32; ndocs];
-        self.grams.cosine(&gram_text(question), &mut cos);
-        // Two views of relevance, equally weighted: whole-word BM25F (scaled by the query's
-        // idf mass so it is comparable across questions) and the character n-gram cosine.
+        let gq = self.grams.query(&gram_text(question));
+        let mut topic_cos = vec![0.0f32; ndocs];
+        self.grams.topic_cosine(&gq, &mut topic_cos);
+        // Two views of relevance: whole-word BM25F (scaled by the query's idf mass so it is
+        // comparable across questions) and the character n-gram similarity. A first pass ranks
+        // every topic with the topic-document part of the latter; the best few then also
+        // compare their examples one by one.
         let z = total.max(1e-6);
-        let candidates = scores
-            .iter()
-            .zip(&cos)
-            .enumerate()
-            .filter(|(_, (s, c))| **s > 0.0 || **c > 0.05)
-            .map(|(topic, (&s, &c))| Hit {
-                topic,
-                score: W_BM25 * s / z + (1.0 - W_BM25) * c,
-            });
-        let hits = top_hits(candidates);
+        let bm25 = |topic: usize| W_BM25 * scores[topic] / z;
+        let first = top_hits(
+            topic_cos
+                .iter()
+                .enumerate()
+                .filter(|(t, c)| scores[*t] > 0.0 || **c > 0.05)
+                .map(|(topic, &c)| Hit {
+                    topic,
+                    score: bm25(topic) + (1.0 - W_BM25) * W_TOPIC_DOC * c,
+                }),
+            RERANK,
+        );
+        let similarity = |topic: usize| {
+            W_TOPIC_DOC * topic_cos[topic]
+                + (1.0 - W_TOPIC_DOC) * self.grams.best_unit_cosine(&gq, topic)
+        };
+        let hits = top_hits(
+            first.iter().map(|h| Hit {
+                topic: h.topic,
+                score: bm25(h.topic) + (1.0 - W_BM25) * similarity(h.topic),
+            }),
+            TOP,
+        );
         let confidence = match hits.first() {
             None => 0.0,
             Some(top) => {
@@ -377,7 +242,9 @@ impl LangIndex {
                 } else {
                     0.0
                 };
-                let similarity = (cos[top.topic] * 1.6).min(1.0);
+                // How close the question is to something the topic was written for: its
+                // closest example (calibrated with the threshold on that scale).
+                let similarity = (self.grams.best_unit_cosine(&gq, top.topic) * 1.6).min(1.0);
                 let second = hits.get(1).map_or(0.0, |h| h.score);
                 let dominance = (top.score - second) / top.score;
                 ((0.5 * coverage + 0.5 * similarity) * (0.75 + 0.25 * dominance)).clamp(0.0, 1.0)
@@ -426,7 +293,8 @@ impl LangIndex {
     /// The closest content word within one edit (two for long words).
     fn correct_typo<'a>(&'a self, word: &str) -> Option<&'a str> {
         let chars: Vec<char> = word.chars().collect();
-        if chars.len() < 4 {
+        // Four-letter words are one edit away from too many others ("song" / "long").
+        if chars.len() < 5 {
             return None;
         }
         let max = if chars.len() >= 8 { 2 } else { 1 };
@@ -526,18 +394,18 @@ impl LangIndex {
 /// How many hits a ranking keeps: the answer and up to three alternatives.
 const TOP: usize = 4;
 
-/// The best [`TOP`] hits, best first (ties: lower topic index first), in one pass without sorting
+/// The best `n` hits, best first (ties: lower topic index first), in one pass without sorting
 /// every candidate: with 1,000 topics most of them match some n-gram.
-fn top_hits(candidates: impl Iterator<Item = Hit>) -> Vec<Hit> {
+fn top_hits(candidates: impl Iterator<Item = Hit>, n: usize) -> Vec<Hit> {
     let better = |a: &Hit, b: &Hit| a.score > b.score || (a.score == b.score && a.topic < b.topic);
-    let mut top: Vec<Hit> = Vec::with_capacity(TOP + 1);
+    let mut top: Vec<Hit> = Vec::with_capacity(n + 1);
     for h in candidates {
-        if top.len() == TOP && !top.last().is_some_and(|last| better(&h, last)) {
+        if top.len() == n && !top.last().is_some_and(|last| better(&h, last)) {
             continue;
         }
         let at = top.iter().position(|t| better(&h, t)).unwrap_or(top.len());
         top.insert(at, h);
-        top.truncate(TOP);
+        top.truncate(n);
     }
     top
 }
@@ -581,7 +449,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(topic, &score)| Hit { topic, score });
-        let top: Vec<usize> = top_hits(hits).iter().map(|h| h.topic).collect();
+        let top: Vec<usize> = top_hits(hits, TOP).iter().map(|h| h.topic).collect();
         assert_eq!(top, [2, 3, 5, 0]);
     }
 

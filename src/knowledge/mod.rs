@@ -3,6 +3,7 @@
 mod analyze;
 mod detect;
 pub mod format;
+mod grams;
 mod index;
 
 use std::collections::HashMap;
@@ -14,6 +15,10 @@ pub use format::{Problem, Topic, TopicText};
 pub use index::{Hit, Ranking};
 
 use index::LangIndex;
+
+/// Maps keyed by the knowledge base's own terms and grams: fixed at build time, only looked up
+/// with query text, so a fast non-keyed hash is safe (no inserts an attacker could steer).
+type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 /// Topics in every language, indexed for retrieval.
 #[derive(Debug)]
@@ -101,7 +106,7 @@ impl KnowledgeBase {
 }
 
 /// Below this confidence kanava says it is unsure and offers related topics instead.
-pub const DEFAULT_CONFIDENCE_THRESHOLD: f32 = 0.34;
+pub const DEFAULT_CONFIDENCE_THRESHOLD: f32 = 0.36;
 
 /// What the knowledge base makes of one question.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,51 +10,34 @@ pub fn kb() -> KnowledgeBase {
         .expect("valid knowledge")
 }
 
-/// Off-topic messages: kanava must say it is unsure rather than answer with a wrong topic.
-pub const OFF_TOPIC: &[&str] = &[
-    "mikä on huomenna sää helsingissä",
-    "kerro vitsi",
-    "paljonko kello on",
-    "vem vann hockeymatchen igår",
-    "vad kostar en pizza",
-    "what is the capital of australia",
-    "recommend me a good movie",
-    "asdf qwerty zxcv",
-    "who won the football game",
-    "hur mår du idag",
-    // Written after the first calibration, before their scores were seen.
-    "missä on lähin ruokakauppa",
-    "suosittele hyvää kirjaa",
-    "mitä kuuluu",
-    "kuka voitti euroviisut",
-    "laske kaksi plus kaksi",
-    "var ligger närmaste apotek",
-    "vilken tid går tåget till åbo",
-    "ge mig ett recept på köttbullar",
-    "vad heter sveriges kung",
-    "berätta om vädret",
-    "how do i bake bread",
-    "what time is the train to turku",
-    "sing me a song",
-    "which phone should i buy",
-    "how tall is the eiffel tower",
-];
+/// Off-topic messages (`tests/data/offtopic.tsv`): kanava must say it is unsure rather than
+/// answer with a wrong topic.
+fn off_topic() -> Vec<&'static str> {
+    include_str!("../data/offtopic.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split('\t').nth(2))
+        .collect()
+}
 
 #[test]
 fn off_topic_questions_fall_back() {
     let kb = kb();
     let mut answered = Vec::new();
-    for q in OFF_TOPIC {
+    let probes = off_topic();
+    assert!(probes.len() >= 40, "off-topic probes missing");
+    for q in probes {
         let d = kb.ask(q, None);
         assert!(d.alternatives.len() <= 3);
         if let Some(t) = d.topic {
             answered.push(format!("{q:?} -> {t} ({:.2})", d.confidence));
         }
     }
-    // The threshold (0.34) was calibrated on the dev set and these probes; one probe that shares
-    // a content word with a topic ("phone") still passes. More would be a regression.
+    // The threshold (0.36) was calibrated on the dev set and these probes; the two probes that
+    // share a content word with a topic ("phone", "telefon") still pass. More would be a
+    // regression.
     assert!(
-        answered.len() <= 1,
+        answered.len() <= 2,
         "off-topic questions answered: {answered:#?}"
     );
 }
@@ -135,33 +118,5 @@ fn every_example_question_finds_its_own_topic() {
         wrong.len() * 50 <= total,
         "{} of {total}: {wrong:#?}",
         wrong.len()
-    );
-}
-
-#[test]
-#[ignore = "calibration aid: prints confidence distributions"]
-fn print_calibration() {
-    let kb = kb();
-    let mut off: Vec<(f32, &str)> = OFF_TOPIC
-        .iter()
-        .map(|q| (kb.ask(q, None).confidence, *q))
-        .collect();
-    off.sort_by(|a, b| a.0.total_cmp(&b.0));
-    println!("off-topic confidences: {off:?}");
-    let mut right = Vec::new();
-    for line in include_str!("../data/dev.tsv")
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-    {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let r = kb.rank(cols[2], None);
-        if r.hits.first().map(|h| kb.topic(h.topic).id.as_str()) == Some(cols[1]) {
-            right.push(r.confidence);
-        }
-    }
-    right.sort_by(f32::total_cmp);
-    println!(
-        "dev correct-top confidences (lowest 15): {:?}",
-        &right[..15.min(right.len())]
     );
 }
