@@ -80,7 +80,11 @@ impl Analyzer {
     /// Every term of one lowercase token with its weight. Finnish adds a five-letter prefix
     /// term: case endings that Snowball misreads (hakemu-sta) still meet their base form.
     pub fn terms(&self, lower: &str) -> Vec<(String, f32)> {
-        let stem = self.stem(lower);
+        self.terms_of_stem(self.stem(lower))
+    }
+
+    /// [`Analyzer::terms`] of a token whose [`Analyzer::stem`] is already known.
+    pub fn terms_of_stem(&self, stem: String) -> Vec<(String, f32)> {
         let mut out = Vec::with_capacity(2);
         if self.lang == Lang::Fi && stem.chars().count() > PREFIX_LEN {
             let prefix: String = stem.chars().take(PREFIX_LEN).collect();

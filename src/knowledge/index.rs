@@ -25,7 +25,7 @@ const W_BM25: f32 = 0.1;
 /// Share of the topic document in the n-gram similarity; the rest is the closest example.
 const W_TOPIC_DOC: f32 = 0.7;
 /// How many of the best topics by whole words and topic documents get their examples compared.
-const RERANK: usize = 16;
+const RERANK: usize = 8;
 
 #[derive(Debug, Clone, Copy)]
 struct Posting {
@@ -223,14 +223,13 @@ impl LangIndex {
                 }),
             RERANK,
         );
-        let similarity = |topic: usize| {
-            W_TOPIC_DOC * topic_cos[topic]
-                + (1.0 - W_TOPIC_DOC) * self.grams.best_unit_cosine(&gq, topic)
-        };
+        let candidates: Vec<usize> = first.iter().map(|h| h.topic).collect();
+        let unit_cos = self.grams.best_unit_cosines(&gq, &candidates);
         let hits = top_hits(
-            first.iter().map(|h| Hit {
+            first.iter().zip(&unit_cos).map(|(h, &u)| Hit {
                 topic: h.topic,
-                score: bm25(h.topic) + (1.0 - W_BM25) * similarity(h.topic),
+                score: bm25(h.topic)
+                    + (1.0 - W_BM25) * (W_TOPIC_DOC * topic_cos[h.topic] + (1.0 - W_TOPIC_DOC) * u),
             }),
             TOP,
         );
@@ -244,7 +243,11 @@ impl LangIndex {
                 };
                 // How close the question is to something the topic was written for: its
                 // closest example (calibrated with the threshold on that scale).
-                let similarity = (self.grams.best_unit_cosine(&gq, top.topic) * 1.6).min(1.0);
+                let closest = candidates
+                    .iter()
+                    .position(|&t| t == top.topic)
+                    .map_or(0.0, |i| unit_cos[i]);
+                let similarity = (closest * 1.6).min(1.0);
                 let second = hits.get(1).map_or(0.0, |h| h.score);
                 let dominance = (top.score - second) / top.score;
                 ((0.5 * coverage + 0.5 * similarity) * (0.75 + 0.25 * dominance)).clamp(0.0, 1.0)
@@ -263,27 +266,31 @@ impl LangIndex {
             }
             // The words to match this token as: itself when the content knows it, else a
             // typo-corrected word, the parts of a compound, or a known prefix.
-            let known =
-                self.terms.contains_key(&an.stem(&tok)) || self.surface.contains_key(&folded);
-            let (words, factor): (Vec<&str>, f32) = if known {
-                (vec![tok.as_str()], 1.0)
+            let stem = an.stem(&tok);
+            let known = self.terms.contains_key(&stem) || self.surface.contains_key(&folded);
+            let corrected: Option<Vec<&str>> = if known {
+                None
             } else if let Some(w) = self.correct_typo(&folded) {
-                (vec![w], W_CORRECTED)
+                Some(vec![w])
             } else if let Some((a, b)) = self.split_compound(&folded) {
-                (vec![a, b], W_CORRECTED)
-            } else if let Some(w) = self.known_prefix(&folded) {
-                (vec![w], W_CORRECTED)
+                Some(vec![a, b])
             } else {
-                (vec![tok.as_str()], 1.0)
+                self.known_prefix(&folded).map(|w| vec![w])
             };
-            for word in words {
-                for (term, weight) in an.terms(word) {
-                    let term = self.terms.get(&term).copied();
-                    let weight = weight * factor;
-                    match out.iter_mut().find(|q| term.is_some() && q.term == term) {
-                        Some(q) => q.weight = q.weight.max(weight),
-                        None => out.push(QueryTerm { term, weight }),
-                    }
+            let (terms, factor) = match corrected {
+                // The stem is already at hand: Snowball runs once per word.
+                None => (an.terms_of_stem(stem), 1.0),
+                Some(words) => (
+                    words.into_iter().flat_map(|w| an.terms(w)).collect(),
+                    W_CORRECTED,
+                ),
+            };
+            for (term, weight) in terms {
+                let term = self.terms.get(&term).copied();
+                let weight = weight * factor;
+                match out.iter_mut().find(|q| term.is_some() && q.term == term) {
+                    Some(q) => q.weight = q.weight.max(weight),
+                    None => out.push(QueryTerm { term, weight }),
                 }
             }
         }

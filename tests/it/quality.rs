@@ -185,17 +185,17 @@ fn heldout_top1_accuracy_per_language() {
     // tuning set.
     let rows = measure(include_str!("../data/heldout.tsv"), false);
     print_table("held-out set", &rows);
-    // The target is 0.95 in every language; it is not met (see README). These floors sit just
-    // under the measured level and guard against regressions.
+    // The target: top-1 ≥ 0.95 in every language. With 28 questions a language, one miss is
+    // 0.964 and two are 0.929, so this fails on the second miss in any language.
     for r in &rows {
         assert!(
-            r.ranked >= 0.75,
-            "{}: held-out ranking top-1 {:.3} regressed",
+            r.ranked >= 0.95,
+            "{}: held-out ranking top-1 {:.3} is below the 0.95 target",
             r.lang,
             r.ranked
         );
         assert!(
-            r.answered >= 0.7,
+            r.answered >= 0.9,
             "{}: held-out answered top-1 {:.3} regressed",
             r.lang,
             r.answered
