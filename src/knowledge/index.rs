@@ -182,10 +182,26 @@ impl LangIndex {
 
     /// Ranks the topics for a question (already redacted).
     pub fn rank(&self, question: &str) -> Ranking {
+        SCRATCH.with_borrow_mut(|scratch| {
+            let ndocs = self.len_q.len();
+            for v in scratch.iter_mut() {
+                v.clear();
+                v.resize(ndocs, 0.0);
+            }
+            let [scores, matched, topic_cos] = scratch;
+            self.rank_into(question, scores, matched, topic_cos)
+        })
+    }
+
+    /// [`LangIndex::rank`] with zeroed per-topic arrays to accumulate into.
+    fn rank_into(
+        &self,
+        question: &str,
+        scores: &mut [f32],
+        matched: &mut [f32],
+        topic_cos: &mut [f32],
+    ) -> Ranking {
         let query = self.analyze(question);
-        let ndocs = self.len_q.len();
-        let mut scores = vec![0.0f32; ndocs];
-        let mut matched = vec![0.0f32; ndocs];
         let mut total = 0.0f32;
         for qt in &query {
             let Some(term) = qt.term else {
@@ -204,8 +220,7 @@ impl LangIndex {
             }
         }
         let gq = self.grams.query(&gram_text(question));
-        let mut topic_cos = vec![0.0f32; ndocs];
-        self.grams.topic_cosine(&gq, &mut topic_cos);
+        self.grams.topic_cosine(&gq, topic_cos);
         // Two views of relevance: whole-word BM25F (scaled by the query's idf mass so it is
         // comparable across questions) and the character n-gram similarity. A first pass ranks
         // every topic with the topic-document part of the latter; the best few then also
@@ -396,6 +411,15 @@ impl LangIndex {
                 .map(String::as_str)
         })
     }
+}
+
+thread_local! {
+    /// Per-topic BM25F scores, matched idf mass and topic-document cosines, reused from
+    /// question to question: three fresh arrays per question were large allocations that made
+    /// the allocator consolidate its free lists every time.
+    static SCRATCH: std::cell::RefCell<[Vec<f32>; 3]> = const {
+        std::cell::RefCell::new([Vec::new(), Vec::new(), Vec::new()])
+    };
 }
 
 /// How many hits a ranking keeps: the answer and up to three alternatives.
