@@ -15,6 +15,9 @@ use crate::Inner;
 /// Consecutive refused frames after which a flooding connection is closed.
 const FLOOD_CLOSE_AFTER: u32 = 20;
 
+/// How long a closing connection waits for the client's Close reply.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
     match serde_json::to_string(frame) {
         Ok(json) => socket.send(Message::Text(json.into())).await.is_ok(),
@@ -72,6 +75,17 @@ pub(crate) async fn serve(inner: Arc<Inner>, mut socket: WebSocket) {
                         reason: "too many messages".into(),
                     })))
                     .await;
+                // Finish the closing handshake, dropping what the client had already sent:
+                // closing the TCP connection with unread data in it makes the kernel reset it,
+                // and the client would then lose the error frames and the Close sent before.
+                let _ = tokio::time::timeout(CLOSE_GRACE, async {
+                    while let Some(Ok(m)) = socket.recv().await {
+                        if matches!(m, Message::Close(_)) {
+                            break;
+                        }
+                    }
+                })
+                .await;
                 return;
             }
             if !error(
