@@ -59,7 +59,7 @@ pub struct LangIndex {
 pub struct Hit {
     /// Position of the topic in the knowledge base.
     pub topic: usize,
-    /// BM25F score.
+    /// Ranking score: BM25F and n-gram similarity, weighted.
     pub score: f32,
 }
 
