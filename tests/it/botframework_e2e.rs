@@ -176,10 +176,31 @@ fn hs256_with_public_key(claims: &Value) -> String {
 }
 
 fn message(service_url: &str, user: &str, text: &str) -> Value {
-    json!({"type": "message", "id": format!("in-{user}"), "channelId": "directline",
+    message_on(
+        Some("directline"),
+        service_url,
+        user,
+        &format!("conv-{user}"),
+        text,
+    )
+}
+
+/// A message on the connector channel `channel` (`None`: the activity names none).
+fn message_on(
+    channel: Option<&str>,
+    service_url: &str,
+    user: &str,
+    conversation: &str,
+    text: &str,
+) -> Value {
+    let mut a = json!({"type": "message", "id": format!("in-{user}"),
         "serviceUrl": service_url, "from": {"id": user}, "recipient": {"id": APP_ID},
-        "conversation": {"id": format!("conv-{user}")}, "text": text, "locale": "en-GB",
-        "timestamp": "2026-11-23T12:00:00Z"})
+        "conversation": {"id": conversation}, "text": text, "locale": "en-GB",
+        "timestamp": "2026-11-23T12:00:00Z"});
+    if let Some(c) = channel {
+        a["channelId"] = json!(c);
+    }
+    a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -333,7 +354,7 @@ async fn only_valid_tokens_for_the_right_connector_are_accepted() {
             "--channel",
             "botframework",
             "--user",
-            "u-ok",
+            "directline:u-ok",
             "--reason",
             "t",
             "--staff",
@@ -352,6 +373,71 @@ async fn only_valid_tokens_for_the_right_connector_are_accepted() {
         1,
         "the outbound token is cached"
     );
+
+    // A key endorsed for some channels does not sign for an activity that names none, and an
+    // activity must name its channel in any case.
+    let valid = sign(&claims(&service), "kanava-test-key");
+    let nameless = message_on(None, &service, "u-nameless", "conv-nameless", question);
+    assert_eq!(
+        post(Some(valid.clone()), nameless)
+            .await
+            .expect("http")
+            .status(),
+        401
+    );
+    let odd = message_on(Some("ms:teams"), &service, "u-odd", "conv-odd", question);
+    assert_eq!(
+        post(Some(valid.clone()), odd).await.expect("http").status(),
+        401
+    );
+
+    // A Direct Line client sending advertisements under a Teams user's id earns a block for
+    // itself, on its own channel: the Teams user keeps being answered.
+    let victim = "29:1teams-victim";
+    let replies_to = |conv: &str| {
+        peer.replies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, a)| a["conversation"]["id"] == conv)
+            .map(|(_, a)| a["text"].as_str().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    for ad in [
+        "Buy cheap residence permits, guaranteed! Visit www.example.com",
+        "Fast loans without credit check, DM me on telegram",
+        "Invest in bitcoin now and earn 500% profit",
+    ] {
+        let a = message_on(Some("webchat"), &service, victim, "dl-attacker", ad);
+        assert_eq!(
+            post(Some(valid.clone()), a).await.expect("http").status(),
+            200
+        );
+    }
+    let attacker = replies_to("dl-attacker");
+    assert!(
+        attacker.last().is_some_and(|t| t.contains("/appeal")),
+        "the third advertisement blocks the sender: {attacker:?}"
+    );
+    let teams = message_on(
+        Some("msteams"),
+        &service,
+        victim,
+        "19:teams-victim",
+        question,
+    );
+    assert_eq!(post(Some(valid), teams).await.expect("http").status(), 200);
+    let answered = replies_to("19:teams-victim");
+    assert!(
+        answered.len() == 1 && !answered[0].contains("/appeal"),
+        "the Teams user is answered: {answered:?}"
+    );
+    let blocks = crate::support::kanava_data_ok(&["block", "list"], &data);
+    assert!(
+        blocks.contains("webchat:29:1teams-victim") && !blocks.contains("msteams:"),
+        "{blocks}"
+    );
+
     let log = std::fs::read_to_string(data.with_extension("stderr.log")).unwrap_or_default();
     assert!(!log.contains("test-password-123") && !log.contains("outbound-token-1"));
 }
@@ -405,6 +491,16 @@ async fn forged_activities_cannot_send_replies_elsewhere() {
         .expect("http");
     assert_eq!(r.status(), 403);
     assert!(peer.replies.lock().unwrap().is_empty());
+    // An allowed connector, but no channel to tell whose identity this is: refused.
+    let nameless = message_on(None, "http://127.0.0.1:1/allowed", "u-x", "conv-x", "hello");
+    let r = reqwest::Client::new()
+        .post(format!("http://{}/api/messages", server.addr))
+        .json(&nameless)
+        .send()
+        .await
+        .expect("http");
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap_or_default().contains("channelId"));
     let log = std::fs::read_to_string(data.with_extension("stderr.log")).unwrap_or_default();
     assert!(
         log.contains("authentication is OFF"),

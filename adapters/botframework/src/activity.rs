@@ -154,21 +154,42 @@ fn strip_mentions(text: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The activity's `channelId` (`msteams`, `directline`, `webchat`, `emulator`, …), if it names one
+/// that can be part of an identity: 1 to 64 ASCII letters, digits, `-`, `_` or `.`. Never `:`,
+/// which separates it from the user id.
+pub fn platform_channel(a: &Activity) -> Option<&str> {
+    a.channel_id.as_deref().filter(|c| {
+        !c.is_empty()
+            && c.len() <= 64
+            && c.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    })
+}
+
+/// The identity kanava keeps for a Bot Framework user: `channelId:from.id`. The channel is part
+/// of it because ids are only unique within one channel, and Direct Line clients choose their own
+/// `from.id`: without it, a Web Chat client could act under a Teams user's id, and a block earned
+/// there would silence the Teams user.
+pub fn user_key(platform: &str, from_id: &str) -> String {
+    format!("{platform}:{from_id}")
+}
+
 fn base(a: &Activity, channel: &ChannelId, who: &Account, event: Event) -> Option<Inbound> {
+    let platform = platform_channel(a)?;
     let conv = a.conversation.as_ref().filter(|c| !c.id.is_empty())?;
     if who.id.is_empty() {
         return None;
     }
     // One conversation per member in groups, so members never share a session.
     let chat = if is_group(a) {
-        format!("{}|{}", conv.id, who.id)
+        format!("{platform}:{}|{}", conv.id, who.id)
     } else {
-        conv.id.clone()
+        format!("{platform}:{}", conv.id)
     };
     Some(Inbound {
         identity: UserIdentity {
             channel: channel.clone(),
-            user: who.id.clone(),
+            user: user_key(platform, &who.id),
             display_language: a.locale.as_deref().and_then(Lang::from_locale),
         },
         chat: ChatId::new(chat),
@@ -276,16 +297,16 @@ mod tests {
         let Meaning::Engine(i) = interpret(&a, &ch()) else {
             panic!()
         };
-        assert_eq!(i.identity.user, "u1");
+        assert_eq!(i.identity.user, "directline:u1");
         assert_eq!(i.identity.display_language, Some(Lang::Sv));
-        assert_eq!(i.chat.as_str(), "c1");
+        assert_eq!(i.chat.as_str(), "directline:c1");
         assert!(matches!(i.event, Event::Text(ref t) if t == "Hur länge?"));
     }
 
     #[test]
     fn button_values_become_topics_and_feedback() {
         let a = parse(serde_json::json!({
-            "type": "message", "from": {"id": "u1"}, "conversation": {"id": "c1"},
+            "type": "message", "channelId": "webchat", "from": {"id": "u1"}, "conversation": {"id": "c1"},
             "value": {"kanava": "feedback", "reply": "ab", "helpful": false}
         }));
         let Meaning::Engine(i) = interpret(&a, &ch()) else {
@@ -295,7 +316,7 @@ mod tests {
             matches!(i.event, Event::Feedback { helpful: false, ref reply } if reply.0 == "ab")
         );
         let a = parse(serde_json::json!({
-            "type": "message", "from": {"id": "u1"}, "conversation": {"id": "c1"},
+            "type": "message", "channelId": "webchat", "from": {"id": "u1"}, "conversation": {"id": "c1"},
             "value": {"kanava": "topic", "topic": "processing-time"}, "text": "Processing time"
         }));
         let Meaning::Engine(i) = interpret(&a, &ch()) else {
@@ -307,17 +328,17 @@ mod tests {
     #[test]
     fn conversation_updates_welcome_and_groups_are_kept_apart() {
         let added_bot = parse(serde_json::json!({
-            "type": "conversationUpdate", "from": {"id": "u1"}, "recipient": {"id": "bot"},
+            "type": "conversationUpdate", "channelId": "msteams", "from": {"id": "u1"}, "recipient": {"id": "bot"},
             "conversation": {"id": "c1"}, "membersAdded": [{"id": "bot"}]
         }));
         assert!(matches!(interpret(&added_bot, &ch()), Meaning::Welcome(_)));
         let bare = parse(serde_json::json!({
-            "type": "conversationUpdate", "from": {"id": "offline-directline"},
+            "type": "conversationUpdate", "channelId": "msteams", "from": {"id": "offline-directline"},
             "conversation": {"id": "c1"}, "membersAdded": [], "membersRemoved": []
         }));
         assert!(matches!(interpret(&bare, &ch()), Meaning::Ignore));
         let join = parse(serde_json::json!({
-            "type": "event", "name": "webchat/join", "from": {"id": "u1"}, "locale": "sv-FI",
+            "type": "event", "name": "webchat/join", "channelId": "webchat", "from": {"id": "u1"}, "locale": "sv-FI",
             "conversation": {"id": "c1"}
         }));
         let Meaning::Welcome(i) = interpret(&join, &ch()) else {
@@ -325,25 +346,25 @@ mod tests {
         };
         assert_eq!(i.identity.display_language, Some(Lang::Sv));
         let left = parse(serde_json::json!({
-            "type": "conversationUpdate", "from": {"id": "u1"}, "recipient": {"id": "bot"},
+            "type": "conversationUpdate", "channelId": "msteams", "from": {"id": "u1"}, "recipient": {"id": "bot"},
             "conversation": {"id": "c1"}, "membersRemoved": [{"id": "u2"}]
         }));
         assert!(matches!(interpret(&left, &ch()), Meaning::Ignore));
         let group = parse(serde_json::json!({
-            "type": "message", "from": {"id": "u1"}, "text": "<at>Kanava</at> how long?",
+            "type": "message", "channelId": "msteams", "from": {"id": "u1"}, "text": "<at>Kanava</at> how long?",
             "conversation": {"id": "19:abc;messageid=1", "isGroup": true}
         }));
         let Meaning::Engine(i) = interpret(&group, &ch()) else {
             panic!()
         };
-        assert_eq!(i.chat.as_str(), "19:abc;messageid=1|u1");
+        assert_eq!(i.chat.as_str(), "msteams:19:abc;messageid=1|u1");
         assert!(matches!(i.event, Event::Text(ref t) if t == "how long?"));
     }
 
     #[test]
     fn reactions_and_unknown_types() {
         let r = parse(serde_json::json!({
-            "type": "messageReaction", "from": {"id": "u1"}, "conversation": {"id": "c1"},
+            "type": "messageReaction", "channelId": "msteams", "from": {"id": "u1"}, "conversation": {"id": "c1"},
             "replyToId": "act-9", "reactionsAdded": [{"type": "like"}]
         }));
         assert!(
@@ -351,12 +372,41 @@ mod tests {
         );
         for kind in ["typing", "endOfConversation", "installationUpdate", ""] {
             let a = parse(
-                serde_json::json!({"type": kind, "from": {"id": "u"}, "conversation": {"id": "c"}}),
+                serde_json::json!({"type": kind, "channelId": "msteams", "from": {"id": "u"}, "conversation": {"id": "c"}}),
             );
             assert!(matches!(interpret(&a, &ch()), Meaning::Ignore));
         }
-        let no_conv =
-            parse(serde_json::json!({"type": "message", "from": {"id": "u"}, "text": "hi"}));
+        let no_conv = parse(
+            serde_json::json!({"type": "message", "channelId": "msteams", "from": {"id": "u"}, "text": "hi"}),
+        );
         assert!(matches!(interpret(&no_conv, &ch()), Meaning::Ignore));
+    }
+
+    #[test]
+    fn the_same_user_id_on_two_channels_is_two_identities() {
+        let on = |channel: serde_json::Value| {
+            let a = parse(serde_json::json!({
+                "type": "message", "channelId": channel, "from": {"id": "29:1abc"},
+                "conversation": {"id": "c1"}, "text": "hei"
+            }));
+            match interpret(&a, &ch()) {
+                Meaning::Engine(i) => Some((i.identity.user, i.chat.as_str().to_string())),
+                _ => None,
+            }
+        };
+        let teams = on("msteams".into()).unwrap();
+        let webchat = on("webchat".into()).unwrap();
+        assert_eq!(teams.0, "msteams:29:1abc");
+        assert_ne!(teams, webchat);
+        // No channel, or one that could be confused with the separator: not an identity.
+        for bad in [
+            serde_json::Value::Null,
+            "".into(),
+            "ms:teams".into(),
+            "a".repeat(65).into(),
+            "tëams".into(),
+        ] {
+            assert_eq!(on(bad.clone()), None, "{bad}");
+        }
     }
 }

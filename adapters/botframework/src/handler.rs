@@ -117,11 +117,9 @@ async fn messages(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Byt
                 debug!(channel = %inner.channel, "token's serviceurl differs from the activity's");
                 return refuse(StatusCode::UNAUTHORIZED);
             }
-            if let (Some(endorsed), Some(ch)) = (&v.endorsements, &activity.channel_id) {
-                if !endorsed.iter().any(|e| e == ch) {
-                    debug!(channel = %inner.channel, "signing key not endorsed for this channel");
-                    return refuse(StatusCode::UNAUTHORIZED);
-                }
+            if !v.endorses(activity.channel_id.as_deref()) {
+                debug!(channel = %inner.channel, "signing key not endorsed for this activity's channelId");
+                return refuse(StatusCode::UNAUTHORIZED);
             }
         }
         None if !inner.allowlisted(&service) => {
@@ -132,6 +130,14 @@ async fn messages(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Byt
                 .into_response();
         }
         None => {}
+    }
+    // Every activity names its channel, and an identity needs it (see `activity::user_key`).
+    if activity::platform_channel(&activity).is_none() {
+        return (
+            StatusCode::BAD_REQUEST,
+            "activity has no valid channelId (1 to 64 letters, digits, '-', '_' or '.')",
+        )
+            .into_response();
     }
     match handle(&inner, &activity, &service).await {
         Ok(()) => StatusCode::OK.into_response(),

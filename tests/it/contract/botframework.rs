@@ -217,7 +217,8 @@ impl Channel for DirectLineUser {
     }
 
     fn user(&self) -> String {
-        self.user.clone()
+        // offline-directline names its activities' channel `emulator`.
+        format!("emulator:{}", self.user)
     }
 
     fn data(&self) -> &Path {
