@@ -69,7 +69,7 @@ impl Redactor for PiiRedactor {
                 counts: Counts::default(),
             };
         }
-        let view = normalize::view(text);
+        let view = normalize::squeeze(normalize::view(text));
         let findings = scan::scan(&view.text);
         if findings.is_empty() {
             return Redacted {

@@ -121,9 +121,132 @@ pub fn view(text: &str) -> View<'_> {
     }
 }
 
+/// Closes up identifiers typed spaced out, so the patterns see them whole: runs of six or more
+/// single characters separated by single spaces, at least five of them digits
+/// (`8 1 0 5 0 3 - 2 6 5 3`, `1 0 1 2 0 0 A 6 0 8 R`), lose their spaces, and parentheses around
+/// an area code between digit groups (`+1 (555) 619-6876`, `(09) 1234 5678`) are dropped. Only
+/// ASCII spaces and parentheses are removed; every other byte keeps its original span.
+pub fn squeeze(view: View<'_>) -> View<'_> {
+    let b = view.text.as_bytes();
+    let mut drop = vec![false; b.len()];
+    let mut any = false;
+
+    // Spaced-out runs. A token is one ASCII letter, digit or dash between spaces (or the text's
+    // ends); the last may carry closing punctuation.
+    let single = |i: usize| {
+        (b[i].is_ascii_alphanumeric() || b[i] == b'-')
+            && (i == 0 || b[i - 1] == b' ')
+            && (i + 1 == b.len()
+                || b[i + 1] == b' '
+                || matches!(b[i + 1], b'.' | b',' | b';' | b':' | b'!' | b'?' | b')'))
+    };
+    let mut i = 0;
+    while i < b.len() {
+        if !single(i) {
+            i += 1;
+            continue;
+        }
+        let mut tokens = vec![i];
+        let mut j = i;
+        while j + 2 < b.len() && b[j + 1] == b' ' && single(j + 2) {
+            j += 2;
+            tokens.push(j);
+        }
+        let digits = tokens.iter().filter(|&&t| b[t].is_ascii_digit()).count();
+        if tokens.len() >= 6 && digits >= 5 {
+            for t in &tokens[1..] {
+                drop[t - 1] = true;
+            }
+            any = true;
+        }
+        i = j + 1;
+    }
+
+    // `(ddd)` between digit groups: `+1 (555) 619`, or at the start of a number: `(09) 1234`.
+    for open in (0..b.len()).filter(|&k| b[k] == b'(') {
+        let digits_end = (open + 1..b.len())
+            .find(|&k| !b[k].is_ascii_digit())
+            .unwrap_or(b.len());
+        let n = digits_end - open - 1;
+        let closed = b.get(digits_end) == Some(&b')');
+        // A group of at least three digits follows, as in a phone number ("kohta (2) 3 kpl"
+        // stays as it is).
+        let digit_after = b.get(digits_end + 1) == Some(&b' ')
+            && (digits_end + 2..digits_end + 5).all(|k| b.get(k).is_some_and(u8::is_ascii_digit));
+        let before_ok = open == 0 || b[open - 1] == b' ';
+        if (1..=4).contains(&n) && closed && digit_after && before_ok {
+            drop[open] = true;
+            drop[digits_end] = true;
+            any = true;
+        }
+    }
+
+    if !any {
+        return view;
+    }
+    let mut text = String::with_capacity(b.len());
+    let mut spans: Vec<(u32, u32)> = Vec::with_capacity(b.len());
+    let mut kept = Vec::with_capacity(b.len());
+    let span = |k: usize| {
+        if view.spans.is_empty() {
+            (k as u32, k as u32 + 1)
+        } else {
+            view.spans[k]
+        }
+    };
+    // A dropped parenthesis belongs to the digits it encloses, so an item found there takes
+    // its parentheses with it when it is replaced.
+    let mut open_from: Option<u32> = None;
+    for (k, &byte) in b.iter().enumerate() {
+        if drop[k] {
+            match byte {
+                b'(' => open_from = Some(span(k).0),
+                b')' => {
+                    if let Some(last) = spans.last_mut() {
+                        last.1 = span(k).1;
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        kept.push(byte);
+        let (start, end) = span(k);
+        spans.push((open_from.take().unwrap_or(start), end));
+    }
+    // Only ASCII bytes were dropped, so the rest is still UTF-8.
+    text.push_str(&String::from_utf8_lossy(&kept));
+    View {
+        text: Cow::Owned(text),
+        spans,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaced_out_identifiers_are_closed_up() {
+        for (t, closed) in [
+            ("hetu 8 1 0 5 0 3 - 2 6 5 3 ok", "hetu 810503-2653 ok"),
+            ("1 0 1 2 0 0 A 6 0 8 R.", "101200A608R."),
+            ("soita 0 4 6 - 5 1 6 2 3 9 9", "soita 046-5162399"),
+            ("call +1 (555) 619-6876", "call +1 555 619-6876"),
+            ("(09) 1234 5678", "09 1234 5678"),
+            // Not identifiers: too few, or words.
+            ("a b c 1 2", "a b c 1 2"),
+            ("valitse 1 tai 2", "valitse 1 tai 2"),
+            ("luku (3) ja 4", "luku (3) ja 4"),
+            ("kohta (2) 3 kpl", "kohta (2) 3 kpl"),
+            ("soita (09) 1234 5678", "soita 09 1234 5678"),
+        ] {
+            let v = squeeze(view(t));
+            assert_eq!(v.text, closed, "{t}");
+            let (a, z) = v.original(0, v.text.len());
+            assert_eq!((a, z), (0, t.len()), "{t}");
+        }
+    }
 
     #[test]
     fn maps_evasions_back_to_the_original() {

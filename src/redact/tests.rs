@@ -189,6 +189,29 @@ fn evasion_is_seen_through_and_the_rest_kept() {
 }
 
 #[test]
+fn spaced_out_items_go_whole() {
+    // Each of these used to leave a tail behind (`[NUMBER] - 2 6 5 3`).
+    for t in [
+        "hetu 8 1 0 5 0 3 - 2 6 5 3 kiitos",
+        "tunnus 1 0 1 2 0 0 A 6 0 8 R kiitos",
+        "puh 0 4 6 - 5 1 6 2 3 9 9 kiitos",
+        "call +1 (555) 619\u{2011}6876 kiitos",
+        "soita (09) 1234 5678 kiitos",
+    ] {
+        let out = r(t);
+        let rest = out.split_whitespace().collect::<Vec<_>>();
+        assert_eq!(rest.len(), 3, "{t} -> {out}");
+        assert!(
+            rest[1].starts_with('[') && rest[1].ends_with(']') && rest[2] == "kiitos",
+            "{t} -> {out}"
+        );
+        assert!(!out.chars().any(|c| c.is_ascii_digit()), "{t} -> {out}");
+    }
+    same("Vastaa 1 tai 2, kiitos");
+    same("Luku (3) ja kohta (2) 3 kpl");
+}
+
+#[test]
 fn general_questions_pass_unchanged() {
     for s in [
         "Katkot kestävät tavallisesti 2–4 tuntia.",
