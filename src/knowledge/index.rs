@@ -45,6 +45,9 @@ pub struct LangIndex {
     surface: FastMap<String, String>,
     /// One-character deletions of surface words, for typo lookup.
     deletes: FastMap<String, Vec<String>>,
+    /// The longest surface word, in characters: a longer token cannot be a typo of a content
+    /// word or its prefix, and no longer than twice this can be a compound of two.
+    longest: usize,
     len_q: Vec<f32>,
     /// BM25 length normalisation per document, inverted once at build time (two divisions
     /// fewer per posting at query time).
@@ -160,8 +163,10 @@ impl LangIndex {
                 .map(|l| 1.0 / (1.0 - B + B * l / a))
                 .collect::<Vec<f32>>()
         };
+        let longest = surface.keys().map(|w| w.chars().count()).max().unwrap_or(0);
         Self {
             lang,
+            longest,
             inv_norm_q: inverse(&len_q),
             inv_norm_a: inverse(&len_a),
             terms,
@@ -320,6 +325,11 @@ impl LangIndex {
             return None;
         }
         let max = if chars.len() >= 8 { 2 } else { 1 };
+        // Beyond the longest content word plus the edits allowed, nothing can match; without
+        // this bound a 2,000-letter word cost minutes (every pair of deletions, each hashed).
+        if chars.len() > self.longest + max {
+            return None;
+        }
         let mut best: Option<(usize, &str)> = None;
         let consider = |probe: &str, best: &mut Option<(usize, &'a str)>| {
             self.consider(word, probe, max, best)
@@ -380,10 +390,11 @@ impl LangIndex {
     /// Finnish and Swedish glue words together (`oleskelulupahakemus`, `behandlingstid`).
     fn split_compound(&self, word: &str) -> Option<(&str, &str)> {
         let chars: Vec<char> = word.chars().collect();
-        if chars.len() < 8 {
+        // Both parts are content words (the tail perhaps after a linking `s`).
+        if chars.len() < 8 || chars.len() > 2 * self.longest + 1 {
             return None;
         }
-        for cut in (4..=chars.len() - 3).rev() {
+        for cut in (4..=(chars.len() - 3).min(self.longest)).rev() {
             let head: String = chars[..cut].iter().collect();
             let Some(a) = self.surface.get(&head) else {
                 continue;
@@ -405,7 +416,7 @@ impl LangIndex {
     /// The longest content word (at least five letters) the token starts with.
     fn known_prefix(&self, word: &str) -> Option<&str> {
         let chars: Vec<char> = word.chars().collect();
-        (5..chars.len()).rev().find_map(|n| {
+        (5..chars.len().min(self.longest + 1)).rev().find_map(|n| {
             self.surface
                 .get(&chars[..n].iter().collect::<String>())
                 .map(String::as_str)
