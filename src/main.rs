@@ -133,8 +133,8 @@ enum BlockCommand {
         /// Why (kept in the audit log).
         #[arg(long)]
         reason: String,
-        /// Hours until the block ends [default: until lifted].
-        #[arg(long)]
+        /// Hours until the block ends, 1 to 87600 (ten years) [default: until lifted].
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=kanava::control::MAX_BLOCK_HOURS))]
         hours: Option<u64>,
         /// Your personal moderator id.
         #[arg(long, env = "KANAVA_MODERATOR")]
@@ -232,8 +232,10 @@ enum KnowledgeCommand {
 }
 
 fn main() -> ExitCode {
+    // Before anything creates a file: the data directory holds transcripts and secrets.
+    kanava::datadir::owner_only_umask();
     let cli = Cli::parse();
-    init_logging();
+    kanava::logging::init();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -241,15 +243,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KANAVA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
 }
 
 fn load_config(file: Option<&PathBuf>, overrides: Overrides) -> Result<Config> {
@@ -590,7 +583,8 @@ async fn data_command(config: &Config, req: Request) -> Result<Response> {
         bail!("no data directory at {}", config.data_dir.display());
     }
     let store = SledStore::open(&config.data_dir)?;
-    let key = kanava::server::identifier_key(config)?;
+    kanava::datadir::prepare(&config.data_dir)?;
+    let key = kanava::datadir::identifier_key(&config.data_dir, config.identifier_secret)?;
     let guard = Arc::new(kanava::guard::TermsGuard::open(
         store.db(),
         config.terms.clone(),
@@ -603,6 +597,7 @@ async fn data_command(config: &Config, req: Request) -> Result<Response> {
         guard,
         retention: config.retention,
         legal_hold: config.legal_hold,
+        engine: None,
     };
     Ok(control::execute(&ctx, req))
 }
@@ -618,8 +613,13 @@ fn parse_since(s: &str) -> Result<u64> {
         _ => None,
     };
     if let Some(last) = s.chars().last() {
-        if let (Some(u), Ok(n)) = (unit(last), s[..s.len() - 1].parse::<u64>()) {
-            return Ok(now.saturating_sub(n * u * 1_000_000));
+        // `strip_suffix` by the char, not by a byte count: `7ä` must not split a character.
+        let number = s.strip_suffix(last).map(str::parse::<u64>);
+        if let (Some(u), Some(Ok(n))) = (unit(last), number) {
+            let Some(back) = n.checked_mul(u).and_then(|s| s.checked_mul(1_000_000)) else {
+                bail!("--since {s:?}: too far back");
+            };
+            return Ok(now.saturating_sub(back));
         }
     }
     let parts: Vec<i64> = s.split('-').filter_map(|p| p.parse().ok()).collect();

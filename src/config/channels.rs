@@ -83,7 +83,31 @@ fn is_loopback(u: &url::Url) -> bool {
     }
 }
 
+/// A channel section whose credentials are set but whose `enabled` is not: an error, since
+/// starting no channel without a word is what the operator least expects.
+fn undecided(
+    section: &str,
+    enabled: Option<bool>,
+    credential: Option<(&str, bool)>,
+) -> Result<(), ConfigError> {
+    match (enabled, credential) {
+        (None, Some((key, true))) => Err(key_err(
+            &format!("{section}.enabled"),
+            format!(
+                "missing: {section}.{key} is set, but the channel starts only with enabled = true (KANAVA_{}_ENABLED=true); set it to false to keep the channel off",
+                section.to_ascii_uppercase()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub(super) fn telegram(raw: RawTelegram) -> Result<Option<TelegramSettings>, ConfigError> {
+    undecided(
+        "telegram",
+        raw.enabled,
+        Some(("token", raw.token.is_some())),
+    )?;
     if !raw.enabled.unwrap_or(false) {
         return Ok(None);
     }
@@ -247,6 +271,11 @@ pub(super) fn botframework(
     raw: RawBotFramework,
     listen: &std::net::SocketAddr,
 ) -> Result<Option<BotFrameworkSettings>, ConfigError> {
+    undecided(
+        "botframework",
+        raw.enabled,
+        Some(("app_password", raw.app_password.is_some())),
+    )?;
     if !raw.enabled.unwrap_or(false) {
         return Ok(None);
     }
@@ -305,6 +334,14 @@ pub(super) fn botframework(
     let mut service_urls = Vec::new();
     for (i, u) in raw.service_urls.unwrap_or_default().iter().enumerate() {
         service_urls.push(parse_url(&format!("botframework.service_urls[{i}]"), u)?);
+    }
+    if matches!(auth, BotFrameworkAuth::None) && service_urls.is_empty() {
+        // Without a token nothing vouches for a connector: with no allow-list every activity
+        // would be refused with 403 while /healthz looked fine.
+        return Err(key_err(
+            "botframework.service_urls",
+            "missing: with auth = \"none\" replies go only to listed connectors, e.g. [\"http://127.0.0.1:3000\"] (KANAVA_BOTFRAMEWORK_SERVICE_URLS)",
+        ));
     }
     let max = raw.max_body_bytes.unwrap_or(256 * 1024);
     if !(1024..=16 * 1024 * 1024).contains(&max) {
@@ -398,6 +435,12 @@ fn server_of(user_id: &str) -> Option<&str> {
 }
 
 pub(super) fn matrix(raw: RawMatrix) -> Result<Option<MatrixSettings>, ConfigError> {
+    let credential = match (&raw.password, &raw.access_token) {
+        (Some(_), _) => Some(("password", true)),
+        (_, Some(_)) => Some(("access_token", true)),
+        _ => None,
+    };
+    undecided("matrix", raw.enabled, credential)?;
     if !raw.enabled.unwrap_or(false) {
         return Ok(None);
     }
@@ -571,6 +614,15 @@ mod tests {
         .unwrap_err();
         assert!(
             e.starts_with("config key `botframework.auth`: \"none\" is only for local emulators"),
+            "{e}"
+        );
+        let e = load_env(&[
+            ("KANAVA_BOTFRAMEWORK_ENABLED", "true"),
+            ("KANAVA_BOTFRAMEWORK_AUTH", "none"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.starts_with("config key `botframework.service_urls`: missing"),
             "{e}"
         );
         let c = load_env(&[

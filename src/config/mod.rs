@@ -218,13 +218,72 @@ pub fn load(
                 path: origin.clone(),
                 message: e.to_string(),
             })?;
-    apply_env(&mut table, env)?;
-    let raw: RawConfig =
-        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-            let key = e.path().to_string();
-            key_err(&key, e.into_inner().to_string())
-        })?;
-    validate(raw, cli)
+    let from_env = apply_env(&mut table, env)?;
+    // A boolean written the way shells and container platforms do (`1`, `yes`, `on`) is taken
+    // as one where a boolean is expected; each retry fixes one such key.
+    let raw: RawConfig = loop {
+        match serde_path_to_error::deserialize(toml::Value::Table(table.clone())) {
+            Ok(raw) => break raw,
+            Err(e) => {
+                let key = e.path().to_string();
+                let message = e.into_inner().to_string();
+                let Some(var) = from_env.get(&key) else {
+                    return Err(key_err(&key, message));
+                };
+                if message.contains("expected a boolean") {
+                    if let Some(v) = set_value(&mut table, &key) {
+                        if let Some(b) = coerce_bool(v) {
+                            *v = toml::Value::Boolean(b);
+                            continue;
+                        }
+                    }
+                }
+                let hint = if message.contains("expected a sequence") {
+                    format!(
+                        "; a list is written as a TOML array, e.g. {var}='[\"https://a.example\", \"https://b.example\"]'"
+                    )
+                } else {
+                    String::new()
+                };
+                return Err(key_err(&key, format!("{message} (set by {var}){hint}")));
+            }
+        }
+    };
+    validate(raw, cli).map_err(|e| match e {
+        // Name the variable behind a value the checks refused (`webchat.allowed_origins[1]`
+        // was set by KANAVA_WEBCHAT_ALLOWED_ORIGINS).
+        ConfigError::Key { key, message } => {
+            let base = key.split('[').next().unwrap_or(&key);
+            match from_env.get(base) {
+                Some(var) => ConfigError::Key {
+                    message: format!("{message} (set by {var})"),
+                    key,
+                },
+                None => ConfigError::Key { key, message },
+            }
+        }
+        other => other,
+    })
+}
+
+/// The value at a dotted `section.key` path, for a fix-up.
+fn set_value<'t>(table: &'t mut toml::Table, path: &str) -> Option<&'t mut toml::Value> {
+    let (section, key) = path.split_once('.')?;
+    table.get_mut(section)?.as_table_mut()?.get_mut(key)
+}
+
+/// `1`/`yes`/`on` and `0`/`no`/`off` (any case) as booleans.
+fn coerce_bool(v: &toml::Value) -> Option<bool> {
+    let text = match v {
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::String(s) => s.to_ascii_lowercase(),
+        _ => return None,
+    };
+    match text.as_str() {
+        "1" | "yes" | "on" | "true" => Some(true),
+        "0" | "no" | "off" | "false" => Some(false),
+        _ => None,
+    }
 }
 
 /// `KANAVA_SERVER_LISTEN=…` sets `server.listen`; the first `_` after the prefix separates the
@@ -233,7 +292,9 @@ pub fn load(
 fn apply_env(
     table: &mut toml::Table,
     env: impl Iterator<Item = (String, String)>,
-) -> Result<(), ConfigError> {
+) -> Result<std::collections::HashMap<String, String>, ConfigError> {
+    // Which variable set each key, so an error can name it.
+    let mut from_env = std::collections::HashMap::new();
     const SECTIONS: [&str; 10] = [
         "matrix",
         "telegram",
@@ -290,8 +351,9 @@ fn apply_env(
             return Err(key_err(section, format!("must be a table (set by {name})")));
         };
         sec.insert(key.to_string(), parsed);
+        from_env.insert(format!("{section}.{key}"), name);
     }
-    Ok(())
+    Ok(from_env)
 }
 
 fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
@@ -591,6 +653,31 @@ mod tests {
         )
         .expect("valid");
         assert!(c.legal_hold);
+        // Booleans as shells write them; errors name the variable; lists say how to write one.
+        for (v, expected) in [
+            ("1", true),
+            ("yes", true),
+            ("ON", true),
+            ("0", false),
+            ("no", false),
+        ] {
+            let c = load_str("", &[("KANAVA_RETENTION_LEGAL_HOLD", v)]).expect(v);
+            assert_eq!(c.legal_hold, expected, "{v}");
+        }
+        let e = load_str("", &[("KANAVA_RETENTION_LEGAL_HOLD", "maybe")]).unwrap_err();
+        assert!(e.contains("(set by KANAVA_RETENTION_LEGAL_HOLD)"), "{e}");
+        let e = load_str("", &[("KANAVA_WEBCHAT_ALLOWED_ORIGINS", "https://a.fi")]).unwrap_err();
+        assert!(
+            e.contains("expected a sequence")
+                && e.contains("KANAVA_WEBCHAT_ALLOWED_ORIGINS='[")
+                && e.starts_with("config key `webchat.allowed_origins`"),
+            "{e}"
+        );
+        let e = load_str("", &[("KANAVA_TELEGRAM_TOKEN", "123:abc")]).unwrap_err();
+        assert!(
+            e.starts_with("config key `telegram.enabled`: missing: telegram.token is set"),
+            "{e}"
+        );
         let e = load_str("", &[("KANAVA_CONVERSATION_DEFAULT_LANGUAGE", "de")]).unwrap_err();
         assert!(
             e.starts_with("config key `conversation.default_language`"),

@@ -18,7 +18,7 @@ mod channels;
 use crate::clock::{SystemClock, MINUTE};
 use crate::config::Config;
 use crate::engine::{Engine, EngineConfig, Parts};
-use crate::guard::{Guard, IdentifierKey, TermsGuard};
+use crate::guard::{Guard, TermsGuard};
 use crate::knowledge::KnowledgeBase;
 use crate::metrics::Metrics;
 use crate::policy::RuleClassifier;
@@ -42,41 +42,6 @@ pub enum StartError {
         /// Why it failed.
         source: std::io::Error,
     },
-}
-
-/// The identifier hashing key: from the config, or a random key kept owner-only in the data dir.
-pub fn identifier_key(config: &Config) -> Result<IdentifierKey, StartError> {
-    if let Some(k) = config.identifier_secret {
-        return Ok(IdentifierKey::new(k));
-    }
-    let path = config.data_dir.join("identifier.key");
-    let io = |what: &str, source| StartError::Io {
-        what: format!("{what} {}", path.display()),
-        source,
-    };
-    match std::fs::read(&path) {
-        Ok(bytes) if bytes.len() == 32 => {
-            let mut k = [0u8; 32];
-            k.copy_from_slice(&bytes);
-            Ok(IdentifierKey::new(k))
-        }
-        Ok(_) => Err(io(
-            "the identifier key file has the wrong length (expected 32 bytes):",
-            std::io::Error::from(std::io::ErrorKind::InvalidData),
-        )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let k: [u8; 32] = rand::random();
-            std::fs::write(&path, k).map_err(|e| io("cannot write", e))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| io("cannot protect", e))?;
-            }
-            Ok(IdentifierKey::new(k))
-        }
-        Err(e) => Err(io("cannot read", e)),
-    }
 }
 
 /// An engine with its store and guard, built from configuration.
@@ -151,20 +116,14 @@ pub async fn run(
     mut shutdown: Shutdown,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), StartError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::Io {
-        what: format!(
-            "cannot create the data directory {}",
-            config.data_dir.display()
-        ),
-        source,
-    })?;
+    crate::datadir::prepare(&config.data_dir)?;
     let sled_store = SledStore::open(&config.data_dir)?;
     let db = sled_store.db().clone();
     let clock: Arc<dyn crate::clock::Clock> = Arc::new(SystemClock);
     let guard = Arc::new(TermsGuard::open(
         sled_store.db(),
         config.terms.clone(),
-        identifier_key(&config)?,
+        crate::datadir::identifier_key(&config.data_dir, config.identifier_secret)?,
         clock,
     )?);
     let store: Arc<dyn Store> = Arc::new(sled_store);
@@ -175,6 +134,7 @@ pub async fn run(
         guard: guard.clone(),
         retention: config.retention,
         legal_hold: config.legal_hold,
+        engine: Some(engine.clone()),
     };
     let purge_job = tokio::spawn(purge_daily(ctx.clone(), config.purge_interval));
     let control = crate::control::listen(&config.data_dir, ctx)

@@ -305,3 +305,76 @@ fn subject_commands_export_and_refuse_erasure_under_a_legal_hold() {
         .collect();
     assert_eq!(kinds, ["export", "erase_refused"]);
 }
+
+#[test]
+fn odd_arguments_get_an_error_never_a_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| {
+        Command::new(kanava_bin())
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .expect("run")
+    };
+    for (args, expect) in [
+        // A unit that is not one, ending in a two-byte character.
+        (&["audit", "--since", "7ä"][..], "--since \"7ä\": expected"),
+        (&["audit", "--since", "ä"][..], "--since \"ä\": expected"),
+        (
+            &["audit", "--since", "99999999999999999d"][..],
+            "too far back",
+        ),
+        // A block that would end past the end of time, or at once.
+        (
+            &[
+                "block",
+                "add",
+                "--channel",
+                "webchat",
+                "--user",
+                "u",
+                "--reason",
+                "r",
+                "--moderator",
+                "m",
+                "--hours",
+                "18446744073709551615",
+            ][..],
+            "--hours",
+        ),
+        (
+            &[
+                "block",
+                "add",
+                "--channel",
+                "webchat",
+                "--user",
+                "u",
+                "--reason",
+                "r",
+                "--moderator",
+                "m",
+                "--hours",
+                "0",
+            ][..],
+            "--hours",
+        ),
+    ] {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(1 | 2)),
+            "{args:?}: {:?} {err}",
+            out.status
+        );
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    // Nothing was blocked by the refused commands: no data was even written.
+    assert!(
+        !data.exists(),
+        "a refused command created the data directory"
+    );
+}

@@ -74,7 +74,8 @@ impl Channel for WebChatUser {
     async fn start() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
-        let server = Server::start(&data, &[]);
+        // Trace logging on: the WebSocket library must still log nothing of what users type.
+        let server = Server::start(&data, &[("KANAVA_LOG", "trace")]);
         let ws = connect(&server.ws_url()).await;
         WebChatUser {
             _dir: dir,
