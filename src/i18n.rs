@@ -40,11 +40,13 @@ pub enum Text {
     CommandLanguage,
     /// Command menu: `/appeal`.
     CommandAppeal,
+    /// `/appeal` from someone who is not blocked.
+    NotBlocked,
 }
 
 impl Text {
     /// Every system text.
-    pub const ALL: [Text; 17] = [
+    pub const ALL: [Text; 18] = [
         Text::Welcome,
         Text::Help,
         Text::Fallback,
@@ -62,6 +64,7 @@ impl Text {
         Text::CommandHelp,
         Text::CommandLanguage,
         Text::CommandAppeal,
+        Text::NotBlocked,
     ];
 
     /// The text in a language.
@@ -86,6 +89,9 @@ impl Text {
             (LanguageSet, En) => "OK, let's continue in English.",
             (LanguageUnknown, Fi) => "Voin vaihtaa kieleksi suomen (fi), ruotsin (sv) tai englannin (en). Esimerkiksi: /kieli sv",
             (LanguageUnknown, Sv) => "Jag kan byta språk till finska (fi), svenska (sv) eller engelska (en). Till exempel: /språk fi",
+            (NotBlocked, Fi) => "Sinua ei ole estetty, joten valitettavaa ei ole. Kirjoita kysymyksesi tavalliseen tapaan.",
+            (NotBlocked, Sv) => "Du är inte blockerad, så det finns inget att överklaga. Skriv din fråga som vanligt.",
+            (NotBlocked, En) => "You are not blocked, so there is nothing to appeal. Just write your question.",
             (LanguageUnknown, En) => "I can switch to Finnish (fi), Swedish (sv) or English (en). For example: /language fi",
             (FeedbackThanks, Fi) => "Kiitos palautteestasi!",
             (FeedbackThanks, Sv) => "Tack för din respons!",
@@ -134,6 +140,12 @@ pub fn notice(n: &crate::guard::Notice, lang: Lang) -> String {
             Lang::Fi => "Valituksesi on vastaanotettu. Ylläpitäjä käsittelee sen.",
             Lang::Sv => "Din överklagan har tagits emot. En moderator granskar den.",
             Lang::En => "Your appeal has been received. A moderator will review it.",
+        }
+        .to_string(),
+        Notice::Restricted => match lang {
+            Lang::Fi => "Tietojesi käsittelyä on pyynnöstäsi rajoitettu: viestejäsi ei käsitellä eikä tallenneta. Rajoituksen voi purkaa ottamalla yhteyttä tietosuojavastaavaan.",
+            Lang::Sv => "Behandlingen av dina uppgifter har begränsats på din begäran: dina meddelanden behandlas inte och sparas inte. Kontakta dataskyddsombudet för att häva begränsningen.",
+            Lang::En => "Processing of your data has been restricted at your request: your messages are not processed or stored. Contact the data protection officer to lift the restriction.",
         }
         .to_string(),
         Notice::Blocked { reason, until } => {

@@ -16,6 +16,9 @@ use crate::clock::{Clock, SystemClock};
 use crate::guard::{Block, TermsGuard};
 use crate::storage::{Stats, Store};
 
+/// The longest block a moderator can set, in hours (ten years): beyond it, use "until lifted".
+pub const MAX_BLOCK_HOURS: u64 = 87_600;
+
 /// A request over the control socket (one JSON line).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
@@ -151,6 +154,8 @@ pub struct Context {
     pub retention: crate::retention::RetentionConfig,
     /// Erasure is refused (archive rules).
     pub legal_hold: bool,
+    /// The running engine, whose live sessions an erasure forgets (none offline).
+    pub engine: Option<Arc<crate::engine::Engine>>,
 }
 
 /// Answers one request.
@@ -182,7 +187,12 @@ pub fn execute(ctx: &Context, req: Request) -> Response {
             reason,
             hours,
         } => {
-            let expires = hours.map(|h| now + h * 3_600_000_000);
+            if hours.is_some_and(|h| !(1..=MAX_BLOCK_HOURS).contains(&h)) {
+                return Response::Error {
+                    message: format!("hours must be 1 to {MAX_BLOCK_HOURS}"),
+                };
+            }
+            let expires = hours.map(|h| now.saturating_add(h * 3_600_000_000));
             guard
                 .block_add(&channel, &user, &moderator, &reason, expires, now)
                 .map_or_else(|e| err(&e), Response::Block)
@@ -213,18 +223,40 @@ pub fn execute(ctx: &Context, req: Request) -> Response {
             user,
             staff,
             reason,
-        } => crate::subject::Subjects::new(&ctx.db, guard.audit_log())
-            .erase(&channel, &user, &staff, &reason, ctx.legal_hold, now)
-            .map_or_else(|e| err(&e), Response::Erased),
+        } => match crate::subject::Subjects::new(&ctx.db, guard.audit_log()).erase(
+            &channel,
+            &user,
+            &staff,
+            &reason,
+            ctx.legal_hold,
+            now,
+        ) {
+            Ok(done) => {
+                // What the running server holds in memory goes too: otherwise the guard keeps
+                // the identity blocked and writes its block back with the next change.
+                guard.forget(&channel, &user);
+                if let Some(engine) = &ctx.engine {
+                    engine.sessions().forget(&channel, &user);
+                }
+                Response::Erased(done)
+            }
+            Err(e) => err(&e),
+        },
         Request::SubjectRestrict {
             channel,
             user,
             staff,
             reason,
             lift,
-        } => crate::subject::Subjects::new(&ctx.db, guard.audit_log())
+        } => match crate::subject::Subjects::new(&ctx.db, guard.audit_log())
             .restrict(&channel, &user, &staff, &reason, lift, now)
-            .map_or_else(|e| err(&e), |()| Response::Done),
+        {
+            Ok(()) => {
+                guard.set_restricted(&channel, &user, !lift);
+                Response::Done
+            }
+            Err(e) => err(&e),
+        },
         Request::Purge { dry_run } => crate::retention::purge(
             &ctx.db,
             guard.audit_log(),
@@ -255,9 +287,26 @@ pub async fn listen(data_dir: &Path, ctx: Context) -> std::io::Result<tokio::tas
     set_owner_only(&path)?;
     info!(socket = %path.display(), "control socket ready");
     Ok(tokio::spawn(async move {
+        // A persistent accept error (too many open files) must not spin a core: back off,
+        // 100 ms doubling to 1 s, and say so once per streak.
+        let mut backoff = std::time::Duration::ZERO;
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => {
+                    backoff = std::time::Duration::ZERO;
+                    stream
+                }
+                Err(e) => {
+                    if backoff.is_zero() {
+                        warn!(error = %e, "control socket cannot accept; backing off");
+                    }
+                    backoff = (backoff * 2).clamp(
+                        std::time::Duration::from_millis(100),
+                        std::time::Duration::from_secs(1),
+                    );
+                    tokio::time::sleep(backoff).await;
+                    continue;
+                }
             };
             let ctx = ctx.clone();
             tokio::spawn(async move {

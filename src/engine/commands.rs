@@ -32,6 +32,21 @@ pub fn parse(text: &str) -> Option<Command> {
     }
 }
 
+/// Whether the message is an appeal command (`/appeal`, `/valitus`, `/överklaga`), with or
+/// without reasons.
+pub fn is_appeal(text: &str) -> bool {
+    text.trim_start()
+        .strip_prefix('/')
+        .and_then(|r| r.split(char::is_whitespace).next())
+        .and_then(|name| name.split('@').next())
+        .is_some_and(|name| {
+            matches!(
+                name.to_lowercase().as_str(),
+                "appeal" | "valitus" | "överklaga" | "overklaga"
+            )
+        })
+}
+
 /// The text of an appeal (`/appeal …`, `/valitus …`, `/överklaga …`), if the message is one.
 pub fn appeal(text: &str) -> Option<&str> {
     let rest = text.trim_start().strip_prefix('/')?;
@@ -64,6 +79,15 @@ mod tests {
             Some(Command::Event(Event::Help))
         ));
         assert!(parse("hello /help").is_none());
+        for a in [
+            "/appeal",
+            "/valitus miksi?",
+            "/Överklaga",
+            "/appeal@kanava_bot",
+        ] {
+            assert!(is_appeal(a), "{a}");
+        }
+        assert!(!is_appeal("appeal") && !is_appeal("/appealing"));
         assert!(parse("/unknown").is_none());
     }
 }

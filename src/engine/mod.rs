@@ -128,6 +128,11 @@ impl Engine {
         &self.parts.metrics
     }
 
+    /// The live sessions (erasure forgets an identity's; tests count them).
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
     /// Handles one event and reports the outcome.
     #[instrument(skip_all, fields(channel = %inbound.identity.channel))]
     pub async fn turn(&self, inbound: Inbound) -> Turn {
@@ -200,13 +205,24 @@ impl Engine {
                         .with_label_values(&[kind.name()])
                         .inc_by(u64::from(n));
                 }
+                // The guard let it through, so the user is not blocked: an appeal has nothing
+                // to review (Telegram's command menu offers /appeal to everyone).
+                if commands::is_appeal(&redacted.text) {
+                    let lang = self.sessions.peek_lang(&conv, hint);
+                    return Turn::say(OutboundKind::Refusal, lang, Text::NotBlocked, "command");
+                }
                 match commands::parse(&redacted.text) {
                     Some(commands::Command::Event(e)) => {
                         self.event(&conv, &user, hint, e, now).await
                     }
                     Some(commands::Command::UnknownLanguage) => {
                         let lang = self.sessions.peek_lang(&conv, hint);
-                        Turn::say(OutboundKind::Notice, lang, Text::LanguageUnknown, "command")
+                        Turn::say(
+                            OutboundKind::Refusal,
+                            lang,
+                            Text::LanguageUnknown,
+                            "command",
+                        )
                     }
                     None => self.question(&conv, &user, hint, redacted, now).await,
                 }
@@ -264,7 +280,7 @@ impl Engine {
             Verdict::General => self.answer(&decision, lang),
             Verdict::CaseSpecific => (
                 Outbound::plain(
-                    OutboundKind::Notice,
+                    OutboundKind::Refusal,
                     lang,
                     RichText::text(Text::CaseSpecific.get(lang)),
                 ),

@@ -17,7 +17,12 @@ pub struct Sessions {
     idle: Micros,
     default_lang: Lang,
     live: Mutex<HashMap<ConversationKey, SessionState>>,
+    /// Sessions kept so far, to sweep every so often.
+    kept: std::sync::atomic::AtomicU64,
 }
+
+/// How many sessions are kept between sweeps of idle ones.
+const SWEEP_EVERY: u64 = 1024;
 
 impl Sessions {
     /// Sessions ending after `idle`.
@@ -27,6 +32,7 @@ impl Sessions {
             idle,
             default_lang,
             live: Mutex::new(HashMap::new()),
+            kept: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -69,10 +75,29 @@ impl Sessions {
         }
     }
 
-    /// Keeps a session after its state was stored.
+    /// Keeps a session after its state was stored. Every [`SWEEP_EVERY`] sessions kept, the
+    /// ones idle past the timeout are dropped from memory (they are stored; a returning user's
+    /// next message reads theirs back), so the map is bounded by the recently active.
     pub fn remember(&self, conv: &ConversationKey, s: SessionState) {
+        let now = s.last_active;
         let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
         live.insert(conv.clone(), s);
+        let kept = self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if kept % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            let idle = self.idle;
+            live.retain(|_, s| now.saturating_sub(s.last_active) <= idle);
+        }
+    }
+
+    /// Forgets the live sessions of one identity (after its erasure).
+    pub fn forget(&self, channel: &str, user: &str) {
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        live.retain(|conv, s| !(conv.channel == channel && s.user == user));
+    }
+
+    /// Sessions held in memory.
+    pub fn cached(&self) -> usize {
+        self.live.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     /// The language to speak in a conversation right now, without starting a session.

@@ -136,6 +136,11 @@ impl Tracker {
         }
     }
 
+    /// Forgets everything about one user (erasure).
+    pub fn forget(&mut self, who: &(String, String)) {
+        self.users.remove(who);
+    }
+
     /// Forgets users with no identifier in the window (bounded memory).
     pub fn evict(&mut self, now: Micros, user_window: Micros) {
         self.users.retain(|_, h| {

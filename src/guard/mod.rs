@@ -32,6 +32,9 @@ pub enum Notice {
     GeneralOnly,
     /// An appeal was recorded.
     AppealReceived,
+    /// Processing of this identity is restricted (a data subject's request): nothing is
+    /// processed or stored.
+    Restricted,
 }
 
 /// Why a user was blocked, as the user is told.

@@ -3,7 +3,7 @@
 //! enumeration of case identifiers (the queue-position abuse that shut a public chatbot's service
 //! down). Every block, unblock, strike and alert is an audit record.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use kanava_adapter::UserIdentity;
@@ -105,6 +105,8 @@ struct State {
     strikes: HashMap<(String, String), VecDeque<Micros>>,
     drops: HashMap<(String, String), Drops>,
     tracker: Tracker,
+    /// Identities whose processing is restricted (kept in sync by the subject commands).
+    restricted: HashSet<(String, String)>,
     lockdown_since: Option<Micros>,
     last_spike: Micros,
 }
@@ -118,6 +120,15 @@ pub struct TermsGuard {
     limits: Limits,
     audit: AuditLog,
     strikes_tree: sled::Tree,
+}
+
+/// `(channel, user)` from a length-prefixed identity key (as the blocks and restrictions trees
+/// write them).
+fn decode_identity(k: &[u8]) -> Option<(String, String)> {
+    let len = u32::from_be_bytes(k.get(..4)?.try_into().ok()?) as usize;
+    let channel = std::str::from_utf8(k.get(4..4 + len)?).ok()?;
+    let user = std::str::from_utf8(k.get(4 + len..)?).ok()?;
+    Some((channel.to_string(), user.to_string()))
 }
 
 fn who_key(who: &UserIdentity) -> (String, String) {
@@ -141,6 +152,13 @@ impl TermsGuard {
                 strikes.entry(who).or_default().push_back(at);
             }
         }
+        let mut restricted = HashSet::new();
+        for item in db.open_tree("restricted")?.iter() {
+            let (k, _) = item?;
+            if let Some(who) = decode_identity(&k) {
+                restricted.insert(who);
+            }
+        }
         let limits = Limits::new(
             config.user_rate,
             config.channel_rate,
@@ -153,6 +171,7 @@ impl TermsGuard {
                 strikes,
                 drops: HashMap::new(),
                 tracker: Tracker::default(),
+                restricted,
                 lockdown_since: None,
                 last_spike: 0,
             }),
@@ -356,6 +375,33 @@ impl TermsGuard {
         self.limits.user_keys()
     }
 
+    /// Forgets one identity entirely (after its erasure): its block, strikes, dropped-message
+    /// count, identifier history and restriction, so the running guard neither keeps it blocked
+    /// nor writes it back to disk.
+    pub fn forget(&self, channel: &str, user: &str) {
+        let who = (channel.to_string(), user.to_string());
+        let mut st = self.lock();
+        if let Err(e) = st.blocks.remove(channel, user) {
+            warn!(error = %e, "could not forget an erased identity's block");
+        }
+        st.strikes.remove(&who);
+        st.drops.remove(&who);
+        st.tracker.forget(&who);
+        st.restricted.remove(&who);
+    }
+
+    /// Starts or ends the restriction of processing for one identity (the subject command has
+    /// stored it).
+    pub fn set_restricted(&self, channel: &str, user: &str, restricted: bool) {
+        let who = (channel.to_string(), user.to_string());
+        let mut st = self.lock();
+        if restricted {
+            st.restricted.insert(who);
+        } else {
+            st.restricted.remove(&who);
+        }
+    }
+
     /// Evicts idle state now (also done regularly on its own).
     pub fn evict(&self, now: Micros) {
         self.limits.evict();
@@ -404,6 +450,12 @@ impl Guard for TermsGuard {
                 return GuardDecision::Deny {
                     reason: "blocked",
                     notice: Some(notice),
+                };
+            }
+            if st.restricted.contains(&key) {
+                return GuardDecision::Deny {
+                    reason: "restricted",
+                    notice: Some(Notice::Restricted),
                 };
             }
         }

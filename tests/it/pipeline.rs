@@ -188,3 +188,100 @@ async fn no_answer_is_sent_unless_the_question_was_stored() {
     assert_eq!(t.replies[0].kind, OutboundKind::Error);
     assert!(t.replies[0].body.to_plain().contains("häiriö"));
 }
+
+#[tokio::test]
+async fn an_appeal_from_someone_not_blocked_says_so_in_their_language() {
+    let store = Arc::new(SledStore::temporary().expect("db"));
+    let e = engine_with(store, Arc::new(ManualClock::new(1_700_000_000_000_000)));
+    for (cmd, lang) in [
+        ("/appeal", Lang::En),
+        ("/valitus en ole tehnyt mitään", Lang::Fi),
+        ("/överklaga", Lang::Sv),
+    ] {
+        let chat = format!("appeal-{lang}");
+        e.turn(msg(&chat, Event::SetLanguage(lang))).await;
+        let t = e.turn(text(&chat, cmd)).await;
+        assert_eq!(t.replies.len(), 1, "{cmd}");
+        assert_eq!(t.replies[0].kind, OutboundKind::Refusal, "{cmd}");
+        assert_eq!(t.replies[0].topic, None, "{cmd}: answered as a question");
+        assert_eq!(
+            t.replies[0].body.to_plain().trim(),
+            kanava::i18n::Text::NotBlocked.get(lang),
+            "{cmd}"
+        );
+    }
+}
+
+/// Every message within the web chat's size limit (4,096 characters) costs little: one long
+/// unknown word used to cost minutes of typo correction (2,100 letters: ~100 s). The bound
+/// below is two orders of magnitude above a normal question in a debug build, far below the
+/// defect; the speed itself is measured in `benches/`.
+mod bounded_cost {
+    use super::*;
+    use proptest::prelude::*;
+    use std::time::{Duration, Instant};
+
+    const LIMIT: Duration = Duration::from_millis(1500);
+
+    /// One engine and runtime for every case (loading the knowledge base per case would
+    /// dominate the run).
+    fn shared() -> &'static (tokio::runtime::Runtime, Engine) {
+        static SHARED: std::sync::OnceLock<(tokio::runtime::Runtime, Engine)> =
+            std::sync::OnceLock::new();
+        SHARED.get_or_init(|| {
+            let engine = Engine::new(
+                Parts {
+                    knowledge: Arc::new(crate::retrieval::kb()),
+                    store: Arc::new(SledStore::temporary().expect("db")),
+                    guard: Arc::new(OpenGuard),
+                    redactor: Arc::new(PiiRedactor),
+                    classifier: Arc::new(kanava::policy::RuleClassifier),
+                    clock: Arc::new(ManualClock::new(1_700_000_000_000_000)),
+                    metrics: Metrics::new(),
+                },
+                EngineConfig::default(),
+            );
+            (tokio::runtime::Runtime::new().expect("runtime"), engine)
+        })
+    }
+
+    fn timed(text: &str) -> Duration {
+        let (rt, e) = shared();
+        let t = Instant::now();
+        let turn = rt.block_on(e.turn(super::text("cost", text)));
+        assert!(!turn.replies.is_empty());
+        t.elapsed()
+    }
+
+    #[test]
+    fn the_worst_shapes_we_know() {
+        let near_words = "oleskelulupahakemuksenkäsittelyaika".repeat(117);
+        for text in [
+            "a".repeat(4096),
+            "käsittelyaika".repeat(315),
+            near_words.chars().take(4096).collect(),
+            "abcdefghijklmnopqrstuvwxyzåäö"
+                .repeat(141)
+                .chars()
+                .take(4096)
+                .collect(),
+            "hakemus ".repeat(512),
+            "x1".repeat(2048),
+        ] {
+            let took = timed(&text);
+            assert!(took < LIMIT, "{} chars took {took:?}", text.chars().count());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn any_message_within_the_limit(
+            text in proptest::string::string_regex("[a-zäöå ]{1,4}[a-zäöåA-Z0-9 .,?-]{0,4090}")
+                .expect("regex")
+        ) {
+            let took = timed(&text);
+            prop_assert!(took < LIMIT, "{} chars took {:?}", text.chars().count(), took);
+        }
+    }
+}

@@ -290,6 +290,37 @@ async fn in_groups_the_bot_answers_only_when_mentioned() {
         "a group answer replies to its question: {}",
         answers[0]
     );
+    // A case matter asked in the group gets the refusal there (it is about the question, not a
+    // notice about the person), and so does an unknown language.
+    for (text, expected) in [
+        (
+            "@KanavaTestBot Missä vaiheessa hakemukseni on?",
+            kanava::i18n::Text::CaseSpecific,
+        ),
+        (
+            "/language xx@KanavaTestBot",
+            kanava::i18n::Text::LanguageUnknown,
+        ),
+    ] {
+        let body = json!({
+            "botToken": u.token, "chat": u.chat, "date": 1_700_000_000, "text": text,
+            "from": {"id": u.user_id, "is_bot": false, "first_name": "T"},
+            "entities": [{"type": "mention", "offset": 0, "length": 13}],
+        });
+        u.post("/sendMessage", body).await;
+        let got = u.collect(PATIENCE).await;
+        let texts: Vec<&str> = got
+            .iter()
+            .filter_map(|m| m["message"]["text"].as_str())
+            .collect();
+        assert!(
+            texts.len() == 1
+                && [Lang::Fi, Lang::Sv, Lang::En]
+                    .iter()
+                    .any(|l| texts[0].trim() == expected.get(*l).trim()),
+            "{text}: {texts:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -181,6 +181,30 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
     let ok = ask(&mut ws, "How long does processing take?").await;
     assert_eq!(ok["topic"], "processing-time");
 
+    // A text frame that is not UTF-8 fails that connection with 1007, as RFC 6455 says.
+    let mut bad_utf8 = connect(&server.ws_url()).await;
+    hello(&mut bad_utf8, "en").await;
+    {
+        use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+        use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+        let frame = Frame::message(
+            b"{\"type\":\"message\",\"text\":\"\xff\xfe\"}".to_vec(),
+            OpCode::Data(Data::Text),
+            true,
+        );
+        bad_utf8.send(Message::Frame(frame)).await.expect("send");
+    }
+    let mut code = None;
+    while let Ok(Some(Ok(msg))) =
+        tokio::time::timeout(std::time::Duration::from_secs(5), bad_utf8.next()).await
+    {
+        if let Message::Close(f) = msg {
+            code = f.map(|f| u16::from(f.code));
+            break;
+        }
+    }
+    assert_eq!(code, Some(1007));
+
     // A flood: rate-limited errors, then the socket is closed; the server serves others.
     let mut flood = connect(&server.ws_url()).await;
     hello(&mut flood, "en").await;
@@ -272,4 +296,128 @@ async fn second_server_on_the_same_data_dir_fails_clearly() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is in use by another kanava process"), "{err}");
+}
+
+#[tokio::test]
+async fn the_data_directory_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    // As an older version left it: readable to everyone.
+    std::fs::create_dir(&data).expect("mkdir");
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(data.join("old.log"), b"x").expect("write");
+    std::fs::set_permissions(data.join("old.log"), std::fs::Permissions::from_mode(0o644))
+        .expect("chmod");
+    let server = Server::start(&data, &[]);
+    let mut ws = connect(&server.ws_url()).await;
+    hello(&mut ws, "en").await;
+    let _ = ask(&mut ws, "How long does processing take?").await;
+    let mode = |p: &std::path::Path| {
+        std::fs::symlink_metadata(p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0)
+    };
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("identifier.key")), 0o600);
+    assert_eq!(mode(&kanava::control::socket_path(&data)), 0o600);
+    let mut checked = 0;
+    let mut stack = vec![data.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir") {
+            let p = e.expect("entry").path();
+            assert_eq!(mode(&p) & 0o077, 0, "{} is readable to others", p.display());
+            checked += 1;
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    assert!(checked >= 4, "sled's files were checked too ({checked})");
+}
+
+#[tokio::test]
+async fn erasure_and_restriction_take_effect_in_the_running_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let subject = |cmd: &str, user: &str| {
+        support::kanava_data_ok(
+            &[
+                "subject",
+                cmd,
+                "--channel",
+                "webchat",
+                "--user",
+                user,
+                "--reason",
+                "request 9",
+                "--staff",
+                "dpo-eva",
+            ],
+            &data,
+        )
+    };
+
+    // Three advertisements block the sender; erasure forgets the block in the running guard
+    // too, so the next question is answered and the block is not written back.
+    let mut ws = connect(&server.ws_url()).await;
+    let user = hello(&mut ws, "en").await;
+    for ad in [
+        "Buy cheap residence permits, guaranteed! Visit www.example.com",
+        "Fast loans without credit check, DM me on telegram",
+        "Invest in bitcoin now and earn 500% profit",
+    ] {
+        let _ = ask(&mut ws, ad).await;
+    }
+    assert!(support::kanava_data_ok(&["block", "list"], &data).contains(&user));
+    subject("erase", &user);
+    let answer = ask(&mut ws, "How long does processing take?").await;
+    assert_eq!(answer["topic"], "processing-time", "{answer}");
+    let _ = ask(&mut ws, "Why can't I see my queue position anymore?").await;
+    assert!(
+        !support::kanava_data_ok(&["block", "list"], &data).contains(&user),
+        "the erased identity's block came back"
+    );
+
+    // A restricted identity's messages are neither processed nor stored.
+    let mut other = connect(&server.ws_url()).await;
+    let restricted = hello(&mut other, "en").await;
+    let _ = ask(&mut other, "How long does processing take?").await;
+    subject("restrict", &restricted);
+    let stored = |data: &std::path::Path| {
+        let export: serde_json::Value = serde_json::from_str(&support::kanava_data_ok(
+            &[
+                "subject",
+                "export",
+                "--channel",
+                "webchat",
+                "--user",
+                &restricted,
+                "--reason",
+                "check",
+                "--staff",
+                "dpo-eva",
+            ],
+            data,
+        ))
+        .expect("json");
+        export["transcripts"].as_array().map_or(0, Vec::len)
+    };
+    let before = stored(&data);
+    let notice = ask(&mut other, "How long does processing take?").await;
+    assert!(notice["topic"].is_null(), "{notice}");
+    assert_eq!(
+        notice["text"].as_str().map(str::trim),
+        Some(
+            kanava::i18n::notice(&kanava::guard::Notice::Restricted, kanava_adapter::Lang::En)
+                .as_str()
+        ),
+        "{notice}"
+    );
+    assert_eq!(
+        stored(&data),
+        before,
+        "a restricted identity's message was stored"
+    );
 }

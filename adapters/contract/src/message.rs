@@ -63,8 +63,12 @@ pub enum OutboundKind {
     Answer,
     /// The question was not understood well enough; suggestions follow.
     Fallback,
-    /// A terms-of-use notice: general questions only, a warning, a block, please slow down.
+    /// A terms-of-use notice about one person: a warning, a block, please slow down. Adapters
+    /// do not post these where others read (group chats).
     Notice,
+    /// The question or command cannot be served (a case matter, an unknown language), with what
+    /// can: shown in group chats too, since it concerns the question, not the person.
+    Refusal,
     /// A confirmation (language changed, feedback received).
     Acknowledgement,
     /// Something failed on kanava's side; the user may try again.

@@ -137,6 +137,12 @@ pub fn classify(
                 callback: Some(q.id.0.clone()),
             })
         }
+        UpdateKind::Error(_) => {
+            // teloxide keeps what it could not parse as raw JSON; the id and nothing of the
+            // content (it may hold what the user typed) goes to the log.
+            tracing::warn!(channel = %channel, update = update.id.0, "a Telegram update kanava cannot parse was skipped");
+            None
+        }
         _ => None,
     }
 }
@@ -208,6 +214,14 @@ mod tests {
 
     fn group() -> serde_json::Value {
         serde_json::json!({"id": -100, "type": "supergroup", "title": "G"})
+    }
+
+    #[test]
+    fn updates_teloxide_cannot_parse_are_skipped() {
+        let u = update(serde_json::json!({"update_id": 11, "message": {"garbage": true}}));
+        assert!(matches!(u.kind, UpdateKind::Error(_)));
+        let ch = ChannelId::new("telegram");
+        assert!(classify(&u, &ch, &me(), GroupReplies::WhenMentioned).is_none());
     }
 
     #[test]

@@ -50,6 +50,7 @@ async fn receive(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Byte
                 e.line(),
                 e.column()
             );
+            warn!(channel = %inner.channel, reason = %why, "a webhook update was refused");
             return (StatusCode::BAD_REQUEST, why).into_response();
         }
     };

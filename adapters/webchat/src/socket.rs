@@ -36,6 +36,27 @@ async fn error(socket: &mut WebSocket, code: &'static str, message: impl Into<St
     .await
 }
 
+/// Closes the connection with `code`, finishing the closing handshake.
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+    // Drop what the client had already sent until its Close arrives: closing the TCP connection
+    // with unread data in it makes the kernel reset it, and the client would then lose the error
+    // frames and the Close sent before.
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Some(m) = socket.recv().await {
+            if matches!(m, Ok(Message::Close(_))) {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
 fn valid_token(t: &str) -> bool {
     t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -63,29 +84,25 @@ pub(crate) async fn serve(inner: Arc<Inner>, mut socket: WebSocket) {
                 }
                 continue;
             }
-            Ok(Message::Close(_)) | Err(_) => return,
+            Ok(Message::Close(_)) => return,
+            Err(e) => {
+                // RFC 6455 §8.1: a text frame that is not UTF-8 fails the connection with 1007,
+                // so the client learns why instead of seeing the socket vanish.
+                let utf8 = e
+                    .into_inner()
+                    .downcast_ref::<tokio_tungstenite::tungstenite::Error>()
+                    .is_some_and(|e| matches!(e, tokio_tungstenite::tungstenite::Error::Utf8(_)));
+                if utf8 {
+                    close(&mut socket, 1007, "text frames must be UTF-8").await;
+                }
+                return;
+            }
             Ok(_) => continue,
         };
         if limiter.check().is_err() {
             refused_in_a_row += 1;
             if refused_in_a_row >= FLOOD_CLOSE_AFTER {
-                let _ = socket
-                    .send(Message::Close(Some(CloseFrame {
-                        code: 1008,
-                        reason: "too many messages".into(),
-                    })))
-                    .await;
-                // Finish the closing handshake, dropping what the client had already sent:
-                // closing the TCP connection with unread data in it makes the kernel reset it,
-                // and the client would then lose the error frames and the Close sent before.
-                let _ = tokio::time::timeout(CLOSE_GRACE, async {
-                    while let Some(Ok(m)) = socket.recv().await {
-                        if matches!(m, Message::Close(_)) {
-                            break;
-                        }
-                    }
-                })
-                .await;
+                close(&mut socket, 1008, "too many messages").await;
                 return;
             }
             if !error(
