@@ -18,6 +18,21 @@ fn bench(c: &mut Criterion) {
             black_box(kb.ask(black_box(&questions[i].0), None))
         })
     });
+    // The worst shapes of message within the web chat's 4,096-character limit: one long
+    // unknown word (typo correction, compound splitting and prefix lookup are bounded by the
+    // longest content word; unbounded, 2,100 letters cost ~100 s).
+    let long_word = "oleskelulupahakemuksenkäsittelyaika"
+        .repeat(120)
+        .chars()
+        .take(4096)
+        .collect::<String>();
+    c.bench_function("ask/one-4096-letter-word", |b| {
+        b.iter(|| black_box(kb.ask(black_box(&long_word), None)))
+    });
+    let many_words = "hakemus ".repeat(512);
+    c.bench_function("ask/512-words", |b| {
+        b.iter(|| black_box(kb.ask(black_box(&many_words), None)))
+    });
     let mut samples: Vec<u128> = Vec::with_capacity(20_000);
     for k in 0..20_000 {
         let q = &questions[k % questions.len()].0;

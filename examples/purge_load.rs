@@ -104,6 +104,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 identity: UserIdentity::new(ChannelId::new("webchat"), format!("live{}", n % 100)),
                 chat: ChatId::new(format!("live{}", n % 100)),
                 event: Event::Text("Enter Finland ei toimi, mitä teen?".into()),
+                client: None,
             };
             let t = Instant::now();
             engine.turn(inbound).await;

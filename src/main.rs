@@ -724,6 +724,7 @@ async fn ask_one(engine: &Engine, question: String) -> String {
         ),
         chat: ChatId::new(format!("ask-{}", rand::random::<u64>())),
         event: Event::Text(question),
+        client: None,
     };
     let turn = engine.turn(inbound).await;
     let reply = turn.replies.first();

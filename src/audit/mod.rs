@@ -111,6 +111,21 @@ impl AuditLog {
 
     /// Appends a record; durable when this returns.
     pub fn append(&self, record: &AuditRecord) -> Result<(), StoreError> {
+        self.append_unflushed(record)?;
+        // Audit records are rare and must not be lost in a crash.
+        self.flush()
+    }
+
+    /// Makes every appended record durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Appends a record, durable with the next flush: the turn's group commit, sled's own
+    /// flush within half a second, or [`AuditLog::flush`]. For callers holding a lock others
+    /// wait on, so no one queues behind the disk.
+    pub fn append_unflushed(&self, record: &AuditRecord) -> Result<(), StoreError> {
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         let subject_hash = record.subject.as_ref().map(subject_hash);
         let hash = record_hash(record, subject_hash.as_deref(), &last);
@@ -130,12 +145,10 @@ impl AuditLog {
             at,
             seq: self.db.generate_id()?,
         };
-        self.tree.insert(
-            key.to_bytes(),
-            serde_json::to_vec(&stored).unwrap_or_default(),
-        )?;
-        // Audit records are rare and must not be lost in a crash: each is flushed at once.
-        self.db.flush()?;
+        // Encoded before anything is written: a record that cannot be serialised must not
+        // become an empty link in the chain.
+        let bytes = crate::storage::encode("audit", &stored)?;
+        self.tree.insert(key.to_bytes(), bytes)?;
         *last = hash;
         Ok(())
     }
@@ -178,8 +191,7 @@ impl AuditLog {
             let mut s: Stored = serde_json::from_slice(&v).map_err(corrupt)?;
             if s.subject_hash.as_deref() == Some(target.as_str()) && s.record.subject.is_some() {
                 s.record.subject = None;
-                self.tree
-                    .insert(k, serde_json::to_vec(&s).unwrap_or_default())?;
+                self.tree.insert(k, crate::storage::encode("audit", &s)?)?;
                 n += 1;
             }
         }

@@ -87,6 +87,8 @@ struct RawTerms {
     strike_window_hours: Option<i64>,
     user_messages_per_minute: Option<i64>,
     user_burst: Option<i64>,
+    address_messages_per_minute: Option<i64>,
+    address_burst: Option<i64>,
     channel_messages_per_minute: Option<i64>,
     global_messages_per_minute: Option<i64>,
     identifiers_per_user: Option<i64>,
@@ -129,6 +131,7 @@ struct RawWebchat {
     allowed_origins: Option<Vec<String>>,
     max_message_bytes: Option<i64>,
     messages_per_second: Option<i64>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// Validated configuration.
@@ -177,6 +180,8 @@ pub struct WebchatConfig {
     pub max_message_bytes: usize,
     /// Sustained messages per second per connection.
     pub messages_per_second: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Overrides from the command line (highest precedence).
@@ -420,6 +425,21 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
             ));
         }
     }
+    let mut trusted_proxies = Vec::new();
+    for (i, p) in raw
+        .webchat
+        .trusted_proxies
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        trusted_proxies.push(p.trim().parse().map_err(|_| {
+            key_err(
+                &format!("webchat.trusted_proxies[{i}]"),
+                format!("{p:?} is not an IP address like 10.0.0.1 or fd00::1"),
+            )
+        })?);
+    }
     let t = raw.terms;
     let int = |key: &str,
                v: Option<i64>,
@@ -458,6 +478,15 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
                 1..=10_000,
             )?,
             int("terms.user_burst", t.user_burst, 10, 1..=10_000)?,
+        ),
+        address_rate: mk_rate(
+            int(
+                "terms.address_messages_per_minute",
+                t.address_messages_per_minute,
+                300,
+                1..=100_000,
+            )?,
+            int("terms.address_burst", t.address_burst, 100, 1..=100_000)?,
         ),
         channel_rate: mk_rate(
             int(
@@ -573,6 +602,7 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
             allowed_origins: origins,
             max_message_bytes: max_bytes as usize,
             messages_per_second: rate as u32,
+            trusted_proxies,
         },
     })
 }

@@ -12,6 +12,7 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 use kanava_adapter::{
     Conversation, Event, Inbound, Lang, Outbound, OutboundKind, ReplyId, RichText, Suggestion,
+    UserIdentity,
 };
 use tracing::{instrument, warn};
 
@@ -160,18 +161,33 @@ impl Engine {
         };
         let hint = inbound.identity.display_language;
         let user = inbound.identity.user.clone();
+        // Where the channel sees the client's address, limits, strikes and blocks hold for it
+        // too (as a keyed hash): a web chat client that drops its chat token starts nothing
+        // afresh.
+        let address = inbound.client.and_then(|c| {
+            let key = self.parts.guard.identifier_key()?;
+            Some(UserIdentity::new(
+                inbound.identity.channel.clone(),
+                key.address(c.0),
+            ))
+        });
+        // A blocked user may send one appeal; only its redacted form reaches the guard.
+        let appeal = match &inbound.event {
+            Event::Text(raw) => {
+                commands::appeal(raw).map(|t| self.parts.redactor.redact(t).text.into_owned())
+            }
+            _ => None,
+        };
+        // Every event passes the guard, button presses too: a blocked user gets no answers.
+        for who in std::iter::once(&inbound.identity).chain(address.as_ref()) {
+            if let GuardDecision::Deny { reason, notice } =
+                self.parts.guard.check(who, now, appeal.as_deref())
+            {
+                return self.denied(&conv, hint, reason, notice);
+            }
+        }
         match inbound.event {
             Event::Text(raw) => {
-                // A blocked user may send one appeal; only its redacted form reaches the guard.
-                let appeal =
-                    commands::appeal(&raw).map(|t| self.parts.redactor.redact(t).text.into_owned());
-                if let GuardDecision::Deny { reason, notice } =
-                    self.parts
-                        .guard
-                        .check(&inbound.identity, now, appeal.as_deref())
-                {
-                    return self.denied(&conv, hint, reason, notice);
-                }
                 // The raw text ends here: everything after sees only the redactor's output.
                 // Case identifiers are reduced to keyed hashes while they are being removed.
                 let mut identifiers = Vec::new();
@@ -191,12 +207,12 @@ impl Engine {
                     }
                 };
                 drop(raw);
-                if let GuardDecision::Deny { reason, notice } =
-                    self.parts
-                        .guard
-                        .identifiers(&inbound.identity, now, &identifiers)
-                {
-                    return self.denied(&conv, hint, reason, notice);
+                for who in std::iter::once(&inbound.identity).chain(address.as_ref()) {
+                    if let GuardDecision::Deny { reason, notice } =
+                        self.parts.guard.identifiers(who, now, &identifiers)
+                    {
+                        return self.denied(&conv, hint, reason, notice);
+                    }
                 }
                 for (kind, n) in redacted.counts.iter() {
                     self.parts
@@ -224,7 +240,10 @@ impl Engine {
                             "command",
                         )
                     }
-                    None => self.question(&conv, &user, hint, redacted, now).await,
+                    None => {
+                        self.question(&conv, &user, address.as_ref(), hint, redacted, now)
+                            .await
+                    }
                 }
             }
             other => self.event(&conv, &user, hint, other, now).await,
@@ -259,6 +278,7 @@ impl Engine {
         &self,
         conv: &ConversationKey,
         user: &str,
+        address: Option<&UserIdentity>,
         hint: Option<Lang>,
         redacted: crate::redact::Redacted<'static>,
         now: Micros,
@@ -292,11 +312,13 @@ impl Engine {
                     kanava_adapter::ChannelId::new(conv.channel.clone()),
                     user,
                 );
-                if let Some(n) = self
+                let on_user = self
                     .parts
                     .guard
-                    .violation(&who, now, Violation::Advertising)
-                {
+                    .violation(&who, now, Violation::Advertising);
+                let on_address = address
+                    .and_then(|a| self.parts.guard.violation(a, now, Violation::Advertising));
+                if let Some(n) = on_user.or(on_address) {
                     warning.append(RichText::text(crate::i18n::notice(&n, lang)));
                 }
                 (

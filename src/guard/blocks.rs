@@ -99,7 +99,7 @@ impl Blocks {
     pub fn put(&mut self, b: Block) -> Result<(), StoreError> {
         self.tree.insert(
             key(&b.channel, &b.user),
-            serde_json::to_vec(&b).unwrap_or_default(),
+            crate::storage::encode("blocks", &b)?,
         )?;
         self.cache.insert((b.channel.clone(), b.user.clone()), b);
         Ok(())

@@ -28,6 +28,10 @@ impl std::fmt::Debug for IdentifierKey {
     }
 }
 
+/// User ids that stand for a client address rather than a person (see
+/// [`IdentifierKey::address`]).
+pub const ADDRESS_PREFIX: &str = "addr:";
+
 impl IdentifierKey {
     /// A key from 32 secret bytes.
     pub fn new(bytes: [u8; 32]) -> Self {
@@ -45,6 +49,20 @@ impl IdentifierKey {
         let mut out = [0u8; 16];
         out.copy_from_slice(&full[..16]);
         out
+    }
+
+    /// The pseudonymous user id of a client address, for limits and blocks per address: an
+    /// IPv4 address whole, an IPv6 address by its /64 (one household or phone gets a /64, and
+    /// rotates within it). Never reversible without the key; the address itself is kept nowhere.
+    pub fn address(&self, ip: std::net::IpAddr) -> String {
+        let mac = match ip {
+            std::net::IpAddr::V4(v4) => self.mac(&[b"addr4:", &v4.octets()]),
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => self.mac(&[b"addr4:", &v4.octets()]),
+                None => self.mac(&[b"addr6:", &v6.octets()[..8]]),
+            },
+        };
+        format!("{ADDRESS_PREFIX}{}", hex::encode(&mac[..12]))
     }
 
     /// The hash of an identifier given as the text the redactor matched (digits are what
@@ -134,6 +152,11 @@ impl Tracker {
             sequential,
             global_distinct: self.global.len(),
         }
+    }
+
+    /// Users with an identifier history.
+    pub fn users(&self) -> usize {
+        self.users.len()
     }
 
     /// Forgets everything about one user (erasure).

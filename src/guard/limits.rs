@@ -57,6 +57,8 @@ impl Rate {
 #[derive(Debug)]
 pub struct Limits {
     user: Keyed,
+    /// Per client address (its keyed hash): looser, since a household or an office shares one.
+    address: Keyed,
     channel: KeyedChannel,
     global: Direct,
     checks: AtomicU64,
@@ -76,10 +78,17 @@ const EVICT_EVERY: u64 = 4096;
 
 impl Limits {
     /// Limiters with the given rates on kanava's clock.
-    pub fn new(user: Rate, channel: Rate, global: Rate, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        user: Rate,
+        address: Rate,
+        channel: Rate,
+        global: Rate,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let c = EngineClock(clock);
         Self {
             user: RateLimiter::dashmap_with_clock(user.quota(), c.clone()),
+            address: RateLimiter::dashmap_with_clock(address.quota(), c.clone()),
             channel: RateLimiter::dashmap_with_clock(channel.quota(), c.clone()),
             global: RateLimiter::direct_with_clock(global.quota(), c),
             checks: AtomicU64::new(0),
@@ -104,10 +113,21 @@ impl Limits {
         None
     }
 
+    /// Checks one message against its client address's limit only (the channel's and
+    /// everyone's counted it already with the user's check).
+    pub fn check_address(&self, channel: &str, address: &str) -> Option<Hit> {
+        self.address
+            .check_key(&(channel.to_string(), address.to_string()))
+            .is_err()
+            .then_some(Hit::User)
+    }
+
     /// Drops keys whose state is as good as fresh.
     pub fn evict(&self) {
         self.user.retain_recent();
         self.user.shrink_to_fit();
+        self.address.retain_recent();
+        self.address.shrink_to_fit();
         self.channel.retain_recent();
     }
 

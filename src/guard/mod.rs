@@ -12,7 +12,7 @@ use kanava_adapter::UserIdentity;
 use crate::clock::Micros;
 
 pub use blocks::{Block, BlockSource};
-pub use enumeration::{IdentifierHash, IdentifierKey};
+pub use enumeration::{IdentifierHash, IdentifierKey, ADDRESS_PREFIX};
 pub use limits::Rate;
 pub use terms::{GuardError, TermsConfig, TermsGuard};
 

@@ -31,6 +31,8 @@ pub struct TermsConfig {
     pub block_durations: Vec<Micros>,
     /// Per user identity.
     pub user_rate: Rate,
+    /// Per client address, where the channel sees one (the web chat).
+    pub address_rate: Rate,
     /// Per channel instance.
     pub channel_rate: Rate,
     /// Everyone together.
@@ -58,6 +60,10 @@ impl Default for TermsConfig {
             user_rate: Rate {
                 per_minute: 20,
                 burst: 10,
+            },
+            address_rate: Rate {
+                per_minute: 300,
+                burst: 100,
             },
             channel_rate: Rate {
                 per_minute: 6000,
@@ -161,6 +167,7 @@ impl TermsGuard {
         }
         let limits = Limits::new(
             config.user_rate,
+            config.address_rate,
             config.channel_rate,
             config.global_rate,
             clock,
@@ -202,7 +209,10 @@ impl TermsGuard {
             subject: subject.cloned(),
             reason,
         };
-        if let Err(e) = self.audit.append(&record) {
+        // Often called under the state lock every check takes: the record is written now and
+        // made durable by the next flush (the turn's group commit or sled's own, ≤ 0.5 s), so
+        // no user's check waits for an fsync. Staff actions flush before they return.
+        if let Err(e) = self.audit.append_unflushed(&record) {
             warn!(error = %e, kind, "could not write an audit record");
         }
     }
@@ -315,6 +325,7 @@ impl TermsGuard {
             Some(&(channel.to_string(), user.to_string())),
             reason.to_string(),
         );
+        self.audit.flush()?;
         Ok(block)
     }
 
@@ -339,6 +350,7 @@ impl TermsGuard {
             Some(&(channel.to_string(), user.to_string())),
             reason.to_string(),
         );
+        self.audit.flush()?;
         Ok(block)
     }
 
@@ -362,12 +374,22 @@ impl TermsGuard {
                 None,
                 "lifted by staff".into(),
             );
+            if let Err(e) = self.audit.flush() {
+                warn!(error = %e, "could not flush the audit log");
+            }
         }
     }
 
     /// The audit log.
     pub fn audit_log(&self) -> &AuditLog {
         &self.audit
+    }
+
+    /// Identities with strikes, dropped-message counts or identifier histories in memory
+    /// (bounded by eviction).
+    pub fn tracked(&self) -> usize {
+        let st = self.lock();
+        st.strikes.len() + st.drops.len() + st.tracker.users()
     }
 
     /// Live keys in the per-user rate limiter (bounded by eviction).
@@ -410,6 +432,11 @@ impl TermsGuard {
         st.tracker.evict(now, window);
         st.drops
             .retain(|_, d| now.saturating_sub(d.window_start) <= MINUTE);
+        let strike_window = self.config.strike_window;
+        st.strikes.retain(|_, list| {
+            list.back()
+                .is_some_and(|t| now.saturating_sub(*t) <= strike_window)
+        });
     }
 }
 
@@ -427,7 +454,9 @@ impl Guard for TermsGuard {
                 let mut b = b;
                 if let Some(text) = appeal.filter(|_| b.appeal.is_none()) {
                     b.appeal = Some(text.chars().take(2000).collect());
-                    let _ = st.blocks.put(b);
+                    if let Err(e) = st.blocks.put(b) {
+                        warn!(error = %e, "could not store an appeal");
+                    }
                     drop(st);
                     self.audit(now, "appeal", "user", Some(&key), "appeal received".into());
                     return GuardDecision::Deny {
@@ -435,10 +464,22 @@ impl Guard for TermsGuard {
                         notice: Some(Notice::AppealReceived),
                     };
                 }
-                if b.notified {
+                // An address is shared (a household, an office, a mobile NAT): everyone behind
+                // a blocked one is told why each time, never met with silence.
+                let address = key.1.starts_with(super::ADDRESS_PREFIX);
+                if b.notified && !address {
                     return GuardDecision::Deny {
                         reason: "blocked",
                         notice: None,
+                    };
+                }
+                if address {
+                    return GuardDecision::Deny {
+                        reason: "blocked",
+                        notice: Some(Notice::Blocked {
+                            reason: b.reason,
+                            until: b.expires,
+                        }),
                     };
                 }
                 b.notified = true;
@@ -446,7 +487,9 @@ impl Guard for TermsGuard {
                     reason: b.reason,
                     until: b.expires,
                 };
-                let _ = st.blocks.put(b);
+                if let Err(e) = st.blocks.put(b) {
+                    warn!(error = %e, "could not record that a block notice was sent");
+                }
                 return GuardDecision::Deny {
                     reason: "blocked",
                     notice: Some(notice),
@@ -459,7 +502,12 @@ impl Guard for TermsGuard {
                 };
             }
         }
-        let Some(hit) = self.limits.check(&key.0, &key.1) else {
+        let hit = if key.1.starts_with(super::ADDRESS_PREFIX) {
+            self.limits.check_address(&key.0, &key.1)
+        } else {
+            self.limits.check(&key.0, &key.1)
+        };
+        let Some(hit) = hit else {
             return GuardDecision::Allow;
         };
         let mut st = self.lock();
@@ -472,7 +520,10 @@ impl Guard for TermsGuard {
         }
         d.count += 1;
         let count = d.count;
-        if hit == Hit::User && count == self.config.flood_drops {
+        // Flooding strikes a person, never an address: many people may share one, and their
+        // traffic together is not anyone's breach.
+        let person = !key.1.starts_with(super::ADDRESS_PREFIX);
+        if person && hit == Hit::User && count == self.config.flood_drops {
             if let Some(b) = self.strike(&mut st, &key, now, "sustained flooding") {
                 return GuardDecision::Deny {
                     reason: "rate_limited",

@@ -103,8 +103,8 @@ pub fn purge(
                 }
                 break;
             }
-            // Records first, then their index entries: a crash in between leaves index entries
-            // pointing at nothing (skipped on read), never records that erasure cannot find.
+            // Records and their index entries in one transaction: a crash leaves both or
+            // neither.
             let mut records = sled::Batch::default();
             let mut index = sled::Batch::default();
             for (k, v) in &due {
@@ -116,8 +116,7 @@ pub fn purge(
                     index.remove(ik);
                 }
             }
-            tree.apply_batch(records)?;
-            by_subject.apply_batch(index)?;
+            apply_both(&tree, records, &by_subject, index)?;
             purged += due.len() as u64;
             pause();
         }
@@ -155,8 +154,7 @@ pub fn purge(
                 s.remove(&k[8..]);
                 t.remove(k.clone());
             }
-            sessions.apply_batch(s)?;
-            by_time.apply_batch(t)?;
+            apply_both(&sessions, s, &by_time, t)?;
             purged += due.len() as u64;
             pause();
         }
@@ -250,6 +248,29 @@ pub fn purge(
         })?;
     }
     Ok(report)
+}
+
+/// Applies two batches to two trees atomically.
+fn apply_both(
+    a: &sled::Tree,
+    batch_a: sled::Batch,
+    b: &sled::Tree,
+    batch_b: sled::Batch,
+) -> Result<(), StoreError> {
+    use sled::Transactional;
+    (a, b)
+        .transaction(|(ta, tb)| {
+            ta.apply_batch(&batch_a)?;
+            tb.apply_batch(&batch_b)?;
+            Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+        })
+        .map_err(|e| match e {
+            sled::transaction::TransactionError::Storage(e) => StoreError::Db(e),
+            sled::transaction::TransactionError::Abort(()) => StoreError::Corrupt {
+                tree: "retention",
+                reason: "purge transaction aborted".into(),
+            },
+        })
 }
 
 /// The identity fields of a transcript or feedback record.

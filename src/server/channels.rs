@@ -38,6 +38,7 @@ pub(super) fn adapters(
                 allowed_origins: config.webchat.allowed_origins.clone(),
                 max_message_bytes: config.webchat.max_message_bytes,
                 messages_per_second: config.webchat.messages_per_second,
+                trusted_proxies: config.webchat.trusted_proxies.clone(),
             },
         )));
     }

@@ -137,6 +137,20 @@ pub async fn run(
         engine: Some(engine.clone()),
     };
     let purge_job = tokio::spawn(purge_daily(ctx.clone(), config.purge_interval));
+    // The guard's per-user state (rate-limiter keys, dropped-message counts, identifier
+    // histories, strikes) is trimmed every minute, not only on that user's next event, so idle
+    // users cost no memory.
+    let evict_job = {
+        let guard = guard.clone();
+        tokio::spawn(async move {
+            use crate::clock::Clock;
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                guard.evict(SystemClock.now());
+            }
+        })
+    };
     let control = crate::control::listen(&config.data_dir, ctx)
         .await
         .map_err(|source| StartError::Io {
@@ -183,15 +197,20 @@ pub async fn run(
     info!(%addr, channels = adapters.len(), topics = engine.knowledge().topics().len(), "kanava is serving");
     on_listening(addr);
     let app = router(AppState { engine, adapters });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.wait().await })
-        .await;
+    // The web chat limits per client address too, so it needs the peer's.
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.wait().await })
+    .await;
     trigger.trigger();
     for t in tasks {
         let _ = t.await;
     }
     control.abort();
     purge_job.abort();
+    evict_job.abort();
     // Everything acknowledged was flushed already; this makes the rest durable before exit.
     if let Err(e) = db.flush_async().await {
         error!(error = %e, "final flush failed");

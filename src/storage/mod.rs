@@ -42,6 +42,14 @@ pub enum StoreError {
     },
 }
 
+/// A record as JSON for `tree`; a failure is an error, never an empty record.
+pub fn encode<T: serde::Serialize>(tree: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
+        tree,
+        reason: format!("cannot serialise: {e}"),
+    })
+}
+
 /// Durable storage of conversations.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Appends transcript records and saves the session state; resolves once both are durable

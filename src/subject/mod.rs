@@ -339,7 +339,7 @@ impl<'a> Subjects<'a> {
                 reason: reason.into(),
                 actor: actor.into(),
             };
-            tree.insert(key, serde_json::to_vec(&r).unwrap_or_default())?;
+            tree.insert(key, crate::storage::encode("restricted", &r)?)?;
         }
         self.record(
             now,

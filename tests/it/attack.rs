@@ -44,6 +44,7 @@ impl Sim {
             identity: UserIdentity::new(ChannelId::new("webchat"), user),
             chat: ChatId::new(user),
             event: Event::Text(text.to_string()),
+            client: None,
         };
         self.engine.turn(inbound).await.outcome
     }

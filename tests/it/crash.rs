@@ -160,9 +160,10 @@ async fn sigkill_loses_nothing_that_was_answered() {
         guard.block_list().iter().any(|b| b.user == "blocked-one"),
         "the block survived"
     );
+    // Two advertisements: a strike each on the chat identity and on the client's address.
     assert_eq!(
         store.db().open_tree("strikes").expect("strikes").len(),
-        2,
+        4,
         "the strikes survived"
     );
     println!(

@@ -35,6 +35,7 @@ fn msg(chat: &str, event: Event) -> Inbound {
         identity: UserIdentity::new(ChannelId::new("test"), chat),
         chat: ChatId::new(chat),
         event,
+        client: None,
     }
 }
 

@@ -68,6 +68,7 @@ async fn no_personal_data_in_logs_or_storage() {
             identity: UserIdentity::new(ChannelId::new("test"), "u1"),
             chat: ChatId::new("c1"),
             event: Event::Text(q.to_string()),
+            client: None,
         };
         let turn = engine.turn(inbound).await;
         assert!(!turn.replies.is_empty());

@@ -22,6 +22,7 @@ async fn records_at_731_days_go_and_at_729_days_stay() {
         identity: UserIdentity::new(ChannelId::new("webchat"), user),
         chat: ChatId::new(user),
         event: Event::Text("Kuinka kauan käsittely kestää?".into()),
+        client: None,
     };
     let old = engine.turn(ask("old")).await;
     let id = old.replies[0].feedback.clone().expect("rateable");

@@ -30,6 +30,7 @@ async fn export_then_erase_leaves_nothing_of_the_identity() {
         identity: UserIdentity::new(ChannelId::new("webchat"), user),
         chat: ChatId::new(format!("chat-of-{user}")),
         event,
+        client: None,
     };
     for user in ["alice", "bob"] {
         let t = engine

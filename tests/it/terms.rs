@@ -249,6 +249,21 @@ fn limiter_memory_stays_bounded_under_100k_identities() {
         "idle keys are evicted: {}",
         g.limiter_keys()
     );
+    // Strikes and identifier histories of users who never come back are trimmed too.
+    let t1 = T0 + 10 * MINUTE;
+    let key = IdentifierKey::new([7; 32]);
+    for i in 0..1000u64 {
+        let who = user(&format!("s{i}"));
+        let _ = g.violation(&who, t1, Violation::Advertising);
+        let ids: Vec<_> = key
+            .hash(&format!("{:06}", 100_000 + i * 97))
+            .into_iter()
+            .collect();
+        let _ = g.identifiers(&who, t1, &ids);
+    }
+    assert!(g.tracked() >= 2000, "{}", g.tracked());
+    g.evict(t1 + 2 * DAY);
+    assert_eq!(g.tracked(), 0);
 }
 
 #[test]

@@ -372,6 +372,9 @@ async fn erasure_and_restriction_take_effect_in_the_running_server() {
     }
     assert!(support::kanava_data_ok(&["block", "list"], &data).contains(&user));
     subject("erase", &user);
+    // The client's address earned a block of its own (not personal data of one subject: a
+    // keyed hash); lift it so this client can go on.
+    lift_address_blocks(&data);
     let answer = ask(&mut ws, "How long does processing take?").await;
     assert_eq!(answer["topic"], "processing-time", "{answer}");
     let _ = ask(&mut ws, "Why can't I see my queue position anymore?").await;
@@ -420,4 +423,104 @@ async fn erasure_and_restriction_take_effect_in_the_running_server() {
         before,
         "a restricted identity's message was stored"
     );
+}
+
+#[tokio::test]
+async fn a_new_chat_token_does_not_escape_a_block() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let mut ws = connect(&server.ws_url()).await;
+    hello(&mut ws, "en").await;
+    for ad in [
+        "Buy cheap residence permits, guaranteed! Visit www.example.com",
+        "Fast loans without credit check, DM me on telegram",
+        "Invest in bitcoin now and earn 500% profit",
+    ] {
+        let _ = ask(&mut ws, ad).await;
+    }
+    drop(ws);
+    // The same client, a fresh token: still blocked, and told so at once and on every message
+    // (an address may be shared).
+    for _ in 0..2 {
+        let mut again = connect(&server.ws_url()).await;
+        send(&mut again, json!({"type": "hello", "lang": "en"})).await;
+        assert_eq!(next(&mut again).await["type"], "ready");
+        let greeting = next(&mut again).await;
+        assert!(
+            greeting["kind"] == "notice"
+                && greeting["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("/appeal")),
+            "{greeting}"
+        );
+        let r = ask(&mut again, "How long does processing take?").await;
+        assert!(r["topic"].is_null(), "answered despite the block: {r}");
+        assert!(
+            r["text"].as_str().is_some_and(|t| t.contains("/appeal")),
+            "{r}"
+        );
+    }
+    let blocks = support::kanava_data_ok(&["block", "list", "--json"], &data);
+    let address = blocks
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|b| {
+            b["user"]
+                .as_str()
+                .filter(|u| u.starts_with("addr:"))
+                .map(str::to_string)
+        })
+        .expect("an address block");
+    assert!(
+        !blocks.contains("127.0.0.1"),
+        "the address itself is stored"
+    );
+    // A moderator can lift it like any block.
+    support::kanava_data_ok(
+        &[
+            "block",
+            "remove",
+            "--channel",
+            "webchat",
+            "--user",
+            &address,
+            "--reason",
+            "shared office",
+            "--moderator",
+            "mod-1",
+        ],
+        &data,
+    );
+    let mut fresh = connect(&server.ws_url()).await;
+    hello(&mut fresh, "en").await;
+    let r = ask(&mut fresh, "How long does processing take?").await;
+    assert_eq!(r["topic"], "processing-time", "{r}");
+}
+
+/// Lifts every block on a client address (tests that go on from the same address).
+fn lift_address_blocks(data: &std::path::Path) {
+    let blocks = support::kanava_data_ok(&["block", "list", "--json"], data);
+    for b in blocks
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    {
+        if let Some(u) = b["user"].as_str().filter(|u| u.starts_with("addr:")) {
+            support::kanava_data_ok(
+                &[
+                    "block",
+                    "remove",
+                    "--channel",
+                    "webchat",
+                    "--user",
+                    u,
+                    "--reason",
+                    "test",
+                    "--moderator",
+                    "mod-1",
+                ],
+                data,
+            );
+        }
+    }
 }

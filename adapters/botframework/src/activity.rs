@@ -194,6 +194,7 @@ fn base(a: &Activity, channel: &ChannelId, who: &Account, event: Event) -> Optio
         },
         chat: ChatId::new(chat),
         event,
+        client: None,
     })
 }
 

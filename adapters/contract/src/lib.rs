@@ -17,6 +17,6 @@ pub use adapter::{
     HealthCell, Shutdown, ShutdownTrigger,
 };
 pub use identity::{ChannelId, ChatId, Lang, ParseLangError, UserIdentity};
-pub use message::{Event, Inbound, Outbound, OutboundKind, ReplyId, Suggestion};
+pub use message::{ClientAddress, Event, Inbound, Outbound, OutboundKind, ReplyId, Suggestion};
 pub use state::{AsyncState, ChannelStore, Entry, StateError};
 pub use text::{escape_html, Block, Inline, MarkupError, RichText};

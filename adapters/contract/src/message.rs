@@ -14,6 +14,21 @@ pub struct Inbound {
     pub chat: ChatId,
     /// What happened.
     pub event: Event,
+    /// Where the user's own device connected from, when the channel sees it (the web chat;
+    /// platform channels see only the platform's servers): limits and blocks then also hold per
+    /// address, so dropping a chat token does not start afresh.
+    pub client: Option<ClientAddress>,
+}
+
+/// A client's network address. Personal data: the engine turns it into a keyed hash at once and
+/// nothing stores, logs or shows it (`Debug` prints no digits).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+impl std::fmt::Debug for ClientAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientAddress(..)")
+    }
 }
 
 /// What the user did.

@@ -81,6 +81,7 @@ pub fn message(
                 identity: identity(channel, &ev.sender),
                 chat: chat(room, kind, &ev.sender),
                 event: Event::Help,
+                client: None,
             })
         }
         _ => return Err(Skip::NotText),
@@ -94,6 +95,7 @@ pub fn message(
         identity: identity(channel, &ev.sender),
         chat: chat(room, kind, &ev.sender),
         event: Event::Text(text),
+        client: None,
     })
 }
 

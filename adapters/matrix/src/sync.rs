@@ -265,6 +265,7 @@ async fn invite(inner: &Arc<Inner>, ev: StrippedRoomMemberEvent, room: Room, cli
                                 &inviter,
                             ),
                             event: Event::Start,
+                            client: None,
                         };
                         let key = format!("welcome.{}", room.room_id());
                         if let Err(e) = answer(&inner, &room, &key, RoomKind::Direct, inbound).await
@@ -345,6 +346,7 @@ async fn handle(inner: &Inner, me: &OwnedUserId, item: Item) -> Result<(), State
                     reply: ReplyId(reply),
                     helpful,
                 },
+                client: None,
             };
             answer(inner, &room, ev.event_id.as_str(), kind, inbound).await
         }

@@ -27,6 +27,9 @@ pub struct WebChatConfig {
     pub max_message_bytes: usize,
     /// Sustained messages per second per connection; bursts of five times that are allowed.
     pub messages_per_second: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; from anyone else it is ignored (a
+    /// client could name any address).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The web chat adapter.
@@ -164,11 +167,42 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     same || allowed.iter().any(|a| a.trim_end_matches('/') == origin)
 }
 
+/// The address of the client's own device: the peer, or, when the peer is a trusted proxy, the
+/// last address in `X-Forwarded-For` that is not one of the trusted proxies.
+fn client_address(
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|a| !trusted.contains(a))
+            .unwrap_or(peer),
+    )
+}
+
 async fn upgrade(
     State(inner): State<Arc<Inner>>,
+    connect: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let peer = connect.map(|axum::Extension(axum::extract::ConnectInfo(a))| a.ip());
+    let client = client_address(peer, &headers, &inner.config.trusted_proxies)
+        .map(kanava_adapter::ClientAddress);
     if !origin_allowed(&headers, &inner.config.allowed_origins) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
@@ -177,5 +211,37 @@ async fn upgrade(
     let hard = inner.config.max_message_bytes * 4 + 1024;
     ws.max_message_size(hard)
         .max_frame_size(hard)
-        .on_upgrade(move |socket| socket::serve(inner, socket))
+        .on_upgrade(move |socket| socket::serve(inner, socket, client))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let ip = |s: &str| {
+            s.parse::<std::net::IpAddr>()
+                .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into())
+        };
+        let proxy = ip("10.0.0.1");
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "198.51.100.7, 203.0.113.9, 10.0.0.1"
+                .parse()
+                .unwrap_or(header::HeaderValue::from_static("")),
+        );
+        // From the proxy: the last address before the proxies.
+        assert_eq!(
+            client_address(Some(proxy), &h, &[proxy]),
+            Some(ip("203.0.113.9"))
+        );
+        // From anyone else: the header is the client's word, not believed.
+        assert_eq!(
+            client_address(Some(ip("192.0.2.5")), &h, &[proxy]),
+            Some(ip("192.0.2.5"))
+        );
+        assert_eq!(client_address(None, &h, &[proxy]), None);
+    }
 }

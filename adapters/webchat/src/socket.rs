@@ -61,7 +61,11 @@ fn valid_token(t: &str) -> bool {
     t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-pub(crate) async fn serve(inner: Arc<Inner>, mut socket: WebSocket) {
+pub(crate) async fn serve(
+    inner: Arc<Inner>,
+    mut socket: WebSocket,
+    client: Option<kanava_adapter::ClientAddress>,
+) {
     let rate = NonZeroU32::new(inner.config.messages_per_second).unwrap_or(NonZeroU32::MIN);
     let burst = rate.saturating_mul(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN));
     let limiter = RateLimiter::direct(Quota::per_second(rate).allow_burst(burst));
@@ -192,6 +196,7 @@ pub(crate) async fn serve(inner: Arc<Inner>, mut socket: WebSocket) {
                 .with_display_language(lang_hint),
             chat: ChatId::new(token),
             event,
+            client,
         };
         for out in inner.conversation.handle(inbound).await {
             if !send(&mut socket, &ServerFrame::from(out)).await {
