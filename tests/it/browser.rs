@@ -205,3 +205,179 @@ async fn microsofts_web_chat_talks_to_kanava_through_direct_line() {
     drop(dl);
     c.close().await.expect("close");
 }
+
+/// Geometry of the chat's parts inside the frame: `[top, bottom, left, right]` of the header,
+/// the log and the input, then the frame's viewport width and height.
+async fn parts_in_view(c: &fantoccini::Client) -> Vec<f64> {
+    let v = c
+        .execute(
+            "var r = function (s) { var e = document.querySelector(s).getBoundingClientRect(); \
+             return [e.top, e.bottom, e.left, e.right]; }; \
+             return [].concat(r('.kanava header'), r('.kanava .log'), r('#kanava-input'), \
+             [innerWidth, innerHeight]);",
+            vec![],
+        )
+        .await
+        .expect("geometry");
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().unwrap_or(f64::NAN))
+        .collect()
+}
+
+/// The embed snippet on another site's page: the chat opens in a frame that fits the viewport
+/// on a desktop, a phone and at 400 % zoom (320×256) after five long answers; the host page's
+/// own CSS does not reach it; Escape closes it and gives focus back to the launcher. A site
+/// whose origin is not allowed is told so in the widget, and the server log names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_widget_fits_every_viewport_and_escape_closes_it() {
+    use axum::response::Html;
+    let (_driver, c) = chromium("en").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let host = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let host_port = host.local_addr().expect("addr").port();
+    let allowed = format!("[\"http://127.0.0.1:{host_port}\"]");
+    let server = Server::start(
+        &data,
+        &[
+            ("KANAVA_WEBCHAT_ALLOWED_ORIGINS", allowed.as_str()),
+            ("KANAVA_TERMS_USER_MESSAGES_PER_MINUTE", "600"),
+            ("KANAVA_TERMS_USER_BURST", "100"),
+        ],
+    );
+    // A host page with hostile CSS of its own, served from another origin.
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Host</title>\
+         <style>div, iframe {{ display: block !important; }} button {{ font-size: 40px; }}</style>\
+         </head><body><header><h1>Host site</h1></header><main><p>Host content.</p></main>\
+         <script src=\"http://{}/embed.js\" data-lang=\"en\"></script></body></html>",
+        server.addr
+    );
+    let app = axum::Router::new().route("/", axum::routing::get(move || async move { Html(page) }));
+    tokio::spawn(async move {
+        let _ = axum::serve(host, app).await;
+    });
+    let shots = std::env::temp_dir().join("kanava-screenshots");
+    let _ = std::fs::create_dir_all(&shots);
+
+    for (w, h) in [(1280u32, 800u32), (390, 844), (320, 256)] {
+        c.goto(&format!("http://127.0.0.1:{host_port}/"))
+            .await
+            .expect("host page");
+        // The window is larger than its viewport (the browser's own frame): size the window
+        // so that the page's viewport is w×h CSS pixels.
+        c.set_window_size(w, h).await.expect("resize");
+        let inner = c
+            .execute("return [innerWidth, innerHeight];", vec![])
+            .await
+            .expect("viewport");
+        let dw = w.saturating_sub(inner[0].as_u64().unwrap_or(u64::from(w)) as u32);
+        let dh = h.saturating_sub(inner[1].as_u64().unwrap_or(u64::from(h)) as u32);
+        c.set_window_size(w + dw, h + dh).await.expect("resize");
+        c.find(Locator::Css("button[data-kanava=launcher]"))
+            .await
+            .expect("launcher")
+            .click()
+            .await
+            .expect("open");
+        c.find(Locator::Css("div[data-kanava=panel] iframe"))
+            .await
+            .expect("frame")
+            .enter_frame()
+            .await
+            .expect("enter frame");
+        // The chat resumes after the first round (no welcome again): wait for its input.
+        for _ in 0..100 {
+            if c.find(Locator::Id("kanava-input")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        for i in 0..5 {
+            let before = c
+                .find_all(Locator::Css(".msg.bot"))
+                .await
+                .map_or(0, |v| v.len());
+            c.find(Locator::Id("kanava-input"))
+                .await
+                .expect("input")
+                .send_keys(&format!("Mitä teen, jos Enter Finland ei toimi? ({i})\n"))
+                .await
+                .expect("type");
+            for _ in 0..100 {
+                let now = c
+                    .find_all(Locator::Css(".msg.bot"))
+                    .await
+                    .map_or(0, |v| v.len());
+                if now > before {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        let g = parts_in_view(&c).await;
+        let (vw, vh) = (g[12], g[13]);
+        for (part, r) in ["header", "log", "input"].iter().zip(g.chunks(4)) {
+            assert!(
+                r[0] >= -0.5 && r[1] <= vh + 0.5 && r[2] >= -0.5 && r[3] <= vw + 0.5 && r[1] > r[0],
+                "{w}×{h}: the {part} is outside the chat's viewport ({vw}×{vh}): {r:?}"
+            );
+        }
+        if let Ok(png) = c.screenshot().await {
+            let _ = std::fs::write(shots.join(format!("embed-{w}x{h}.png")), png);
+        }
+        // Escape inside the chat closes it; focus goes back to the launcher.
+        c.find(Locator::Id("kanava-input"))
+            .await
+            .expect("input")
+            .send_keys("\u{E00C}")
+            .await
+            .expect("escape");
+        c.enter_parent_frame().await.expect("parent");
+        let mut closed = serde_json::Value::Null;
+        for _ in 0..50 {
+            closed = c
+                .execute(
+                    "var p = document.querySelector('div[data-kanava=panel]'); \
+                     var f = p.querySelector('iframe').getBoundingClientRect(); \
+                     return [p.style.display, document.activeElement.getAttribute('data-kanava'), \
+                     f.width <= innerWidth + 0.5];",
+                    vec![],
+                )
+                .await
+                .expect("state");
+            if closed[0] == "none" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(closed[0], "none", "{w}×{h}: Escape did not close the chat");
+        assert_eq!(closed[1], "launcher", "{w}×{h}: focus did not return");
+    }
+
+    // The same page from an origin that is not allowed (localhost instead of 127.0.0.1).
+    c.set_window_size(1280, 800).await.expect("resize");
+    c.goto(&format!("http://localhost:{host_port}/"))
+        .await
+        .expect("host page");
+    c.find(Locator::Css("button[data-kanava=launcher]"))
+        .await
+        .expect("launcher")
+        .click()
+        .await
+        .expect("open");
+    let told = wait_for_text(&c, "div[data-kanava=panel] [role=alert]", "not allowed").await;
+    assert!(told.contains(&server.addr.to_string()), "{told}");
+    let log = std::fs::read_to_string(data.with_extension("stderr.log")).unwrap_or_default();
+    assert!(
+        log.contains("tried to embed the chat")
+            && log.contains(&format!("http://localhost:{host_port}")),
+        "the refused origin is not in the log"
+    );
+    c.close().await.expect("close");
+}

@@ -3,11 +3,11 @@
 (function () {
   'use strict';
   var UI = {
-    fi: { title: 'Kysy meiltä', input: 'Kysymyksesi', send: 'Lähetä', langs: 'Kieli', helpful: 'Hyödyllinen vastaus', unhelpful: 'Ei hyödyllinen vastaus', you: 'Sinä', bot: 'Chatbot', connecting: 'Yhdistetään…', offline: 'Yhteys katkesi. Yhdistetään uudelleen…', thanks: 'Kiitos palautteesta!', hint: 'Älä kirjoita henkilötietoja.',
+    fi: { title: 'Kysy meiltä', input: 'Kysymyksesi', send: 'Lähetä', langs: 'Kieli', helpful: 'Hyödyllinen vastaus', unhelpful: 'Ei hyödyllinen vastaus', you: 'Sinä', bot: 'Chatbot', connecting: 'Yhdistetään…', offline: 'Yhteys katkesi. Yhdistetään uudelleen…', thanks: 'Kiitos palautteesta!', hint: 'Älä kirjoita henkilötietoja.', close: 'Sulje chat',
           errors: { empty: 'Kirjoita ensin kysymys.', too_large: 'Viesti on liian pitkä.', rate_limited: 'Lähetät viestejä liian nopeasti.', malformed: 'Viestiä ei voitu lukea.', binary: 'Viestiä ei voitu lukea.' } },
-    sv: { title: 'Fråga oss', input: 'Din fråga', send: 'Skicka', langs: 'Språk', helpful: 'Hjälpsamt svar', unhelpful: 'Inte hjälpsamt svar', you: 'Du', bot: 'Chattrobot', connecting: 'Ansluter…', offline: 'Anslutningen bröts. Ansluter igen…', thanks: 'Tack för responsen!', hint: 'Skriv inga personuppgifter.',
+    sv: { title: 'Fråga oss', input: 'Din fråga', send: 'Skicka', langs: 'Språk', helpful: 'Hjälpsamt svar', unhelpful: 'Inte hjälpsamt svar', you: 'Du', bot: 'Chattrobot', connecting: 'Ansluter…', offline: 'Anslutningen bröts. Ansluter igen…', thanks: 'Tack för responsen!', hint: 'Skriv inga personuppgifter.', close: 'Stäng chatten',
           errors: { empty: 'Skriv en fråga först.', too_large: 'Meddelandet är för långt.', rate_limited: 'Du skickar meddelanden för snabbt.', malformed: 'Meddelandet kunde inte läsas.', binary: 'Meddelandet kunde inte läsas.' } },
-    en: { title: 'Ask us', input: 'Your question', send: 'Send', langs: 'Language', helpful: 'Helpful answer', unhelpful: 'Not a helpful answer', you: 'You', bot: 'Chatbot', connecting: 'Connecting…', offline: 'Connection lost. Reconnecting…', thanks: 'Thanks for the feedback!', hint: 'Please do not write personal data.',
+    en: { title: 'Ask us', input: 'Your question', send: 'Send', langs: 'Language', helpful: 'Helpful answer', unhelpful: 'Not a helpful answer', you: 'You', bot: 'Chatbot', connecting: 'Connecting…', offline: 'Connection lost. Reconnecting…', thanks: 'Thanks for the feedback!', hint: 'Please do not write personal data.', close: 'Close chat',
           errors: { empty: 'Write a question first.', too_large: 'The message is too long.', rate_limited: 'You are sending messages too fast.', malformed: 'The message could not be read.', binary: 'The message could not be read.' } }
   };
 
@@ -24,7 +24,7 @@
     var server = opts.server || location.origin;
     var wsUrl = server.replace(/^http/, 'ws') + '/ws';
     var storeKey = 'kanava-chat:' + server;
-    var ws, ready = false, queue = [];
+    var ws, ready = false, queue = [], awaitingThanks = false;
 
     root.classList.add('kanava');
     root.setAttribute('lang', lang);
@@ -40,11 +40,24 @@
     });
     header.appendChild(h1);
     header.appendChild(langs);
+    // Embedded in another site's page (an iframe from embed.js): a close button, and Escape
+    // closes too; the host page hides the frame and returns focus to its launcher.
+    var closeButton = null;
+    function askToClose() { try { window.parent.postMessage('kanava:close', '*'); } catch (e) { /* not framed */ } }
+    if (opts.embedded) {
+      closeButton = el('button', { type: 'button', class: 'close', 'data-kanava': 'close' });
+      closeButton.innerHTML = '<svg aria-hidden="true" focusable="false" width="18" height="18" viewBox="0 0 24 24"><path fill="currentColor" d="M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z"/></svg>';
+      closeButton.addEventListener('click', askToClose);
+      header.appendChild(closeButton);
+      root.addEventListener('keydown', function (e) { if (e.key === 'Escape') askToClose(); });
+    }
     var log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0' });
     var status = el('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
     var form = el('form', { autocomplete: 'off' });
     var label = el('label', { for: 'kanava-input', class: 'sr-only' });
-    var input = el('textarea', { id: 'kanava-input', rows: '2', maxlength: '4000' });
+    var input = el('textarea', { id: 'kanava-input', rows: '2' });
+    // The server's limit, counted as it counts: bytes of UTF-8.
+    var maxBytes = 4096;
     var send = el('button', { type: 'submit', class: 'primary' });
     form.appendChild(label); form.appendChild(input); form.appendChild(send);
     root.setAttribute('role', 'region');
@@ -60,6 +73,8 @@
       label.textContent = t().input;
       input.setAttribute('placeholder', t().hint);
       send.textContent = t().send;
+      if (closeButton) closeButton.setAttribute('aria-label', t().close);
+      document.documentElement.setAttribute('lang', l);
       Object.keys(langButtons).forEach(function (k) { langButtons[k].setAttribute('aria-pressed', String(k === l)); });
       if (tell) frame({ type: 'language', lang: l });
     }
@@ -99,6 +114,7 @@
         [[true, '👍', t().helpful], [false, '👎', t().unhelpful]].forEach(function (v) {
           var b = el('button', { type: 'button', 'aria-label': v[2], 'data-helpful': String(v[0]) }, v[1]);
           b.addEventListener('click', function () {
+            awaitingThanks = true;
             frame({ type: 'feedback', reply: f.feedback, helpful: v[0] });
             r.querySelectorAll('button').forEach(function (x) { x.disabled = true; });
             b.setAttribute('aria-pressed', 'true');
@@ -108,7 +124,10 @@
         m.appendChild(r);
       }
       log.appendChild(m);
-      log.scrollTop = log.scrollHeight;
+      // A long answer is read from its start: scroll so that it begins at the top of the log,
+      // not so that its end shows (on a phone or zoomed in, the start would be off screen).
+      if (m.offsetHeight > log.clientHeight) log.scrollTop = m.offsetTop - 8;
+      else log.scrollTop = log.scrollHeight;
     }
 
     function connect() {
@@ -128,8 +147,9 @@
           try { sessionStorage.setItem(storeKey, f.chat); } catch (e) { /* ignore */ }
           while (queue.length) ws.send(queue.shift());
         } else if (f.type === 'reply') {
-          if (f.kind === 'acknowledgement' && f.lang && f.lang !== lang) setLang(f.lang, false);
-          if (f.kind === 'acknowledgement' && /feedback|respons/i.test(f.text)) { status.textContent = f.text; return; }
+          // The interface follows the conversation's language.
+          if (f.lang && f.lang !== lang && UI[f.lang]) setLang(f.lang, false);
+          if (f.kind === 'acknowledgement' && awaitingThanks) { awaitingThanks = false; status.textContent = f.text; return; }
           addReply(f);
         } else if (f.type === 'error') {
           status.textContent = (t().errors[f.code] || f.message);
@@ -146,6 +166,7 @@
       e.preventDefault();
       var text = input.value.trim();
       if (!text) { status.textContent = t().errors.empty; return; }
+      if (new TextEncoder().encode(text).length > maxBytes) { status.textContent = t().errors.too_large; return; }
       addUser(text);
       frame({ type: 'message', text: text });
       input.value = '';

@@ -43,6 +43,27 @@ struct Inner {
     conversation: Arc<dyn Conversation>,
     config: WebChatConfig,
     health: HealthCell,
+    /// When each refused origin was last logged (a refused site's every page view would
+    /// otherwise fill the log).
+    refused: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+}
+
+impl Inner {
+    /// Logs, at most every ten minutes per origin, that a site tried to embed the chat.
+    fn warn_refused(&self, origin: &str) {
+        let now = std::time::Instant::now();
+        let mut seen = self.refused.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() > 1000 {
+            seen.clear();
+        }
+        let due = seen
+            .get(origin)
+            .is_none_or(|t| now.duration_since(*t) > std::time::Duration::from_secs(600));
+        if due {
+            seen.insert(origin.to_string(), now);
+            tracing::warn!(channel = %self.channel, origin = %origin, "a page from an origin not in webchat.allowed_origins tried to embed the chat; add it there if it is yours");
+        }
+    }
 }
 
 impl std::fmt::Debug for Inner {
@@ -68,6 +89,7 @@ impl WebChat {
                 conversation,
                 config,
                 health,
+                refused: std::sync::Mutex::default(),
             }),
         }
     }
@@ -90,6 +112,7 @@ impl Adapter for WebChat {
         Some(
             Router::new()
                 .route("/", get(page))
+                .route("/embed/check", get(embed_check))
                 .route(
                     "/chat.js",
                     get(|| {
@@ -127,12 +150,49 @@ impl Adapter for WebChat {
     }
 }
 
-async fn page() -> Response {
-    asset(
+async fn page(State(inner): State<Arc<Inner>>) -> Response {
+    // Only kanava itself and the allowed origins may frame the page (the embed's iframe).
+    let ancestors = std::iter::once("'self'")
+        .chain(inner.config.allowed_origins.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut r = asset(
         "text/html; charset=utf-8",
         include_str!("../assets/index.html"),
     )
-    .await
+    .await;
+    if let Ok(v) = header::HeaderValue::from_str(&format!("frame-ancestors {ancestors}")) {
+        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    r
+}
+
+/// `GET /embed/check`, fetched by embed.js from the host page: 204 when the page's origin may
+/// embed the chat, 403 otherwise (with CORS headers either way, so the widget can tell the
+/// visitor instead of retrying a socket that will never open).
+async fn embed_check(State(inner): State<Arc<Inner>>, headers: HeaderMap) -> Response {
+    let allowed = origin_allowed(&headers, &inner.config.allowed_origins);
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|o| o.len() <= 200)
+        .map(str::to_string);
+    if !allowed {
+        inner.warn_refused(origin.as_deref().unwrap_or("(unreadable)"));
+    }
+    let status = if allowed {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    let mut r = status.into_response();
+    if let Some(v) = origin.and_then(|o| header::HeaderValue::from_str(&o).ok()) {
+        r.headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        r.headers_mut()
+            .insert(header::VARY, header::HeaderValue::from_static("Origin"));
+    }
+    r
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -204,6 +264,12 @@ async fn upgrade(
     let client = client_address(peer, &headers, &inner.config.trusted_proxies)
         .map(kanava_adapter::ClientAddress);
     if !origin_allowed(&headers, &inner.config.allowed_origins) {
+        let origin = headers
+            .get(header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+            .filter(|o| o.len() <= 200)
+            .unwrap_or("(unreadable)");
+        inner.warn_refused(origin);
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     // The frame limit is a hard stop well above the message limit, so a slightly long message
