@@ -607,4 +607,44 @@ impl Conversation for Engine {
         })
         .collect()
     }
+
+    fn history(
+        &self,
+        identity: &UserIdentity,
+        chat: &kanava_adapter::ChatId,
+        limit: usize,
+    ) -> BoxFuture<'_, Vec<kanava_adapter::HistoryItem>> {
+        let conv = ConversationKey {
+            channel: identity.channel.to_string(),
+            chat: chat.to_string(),
+        };
+        let (channel, user) = (identity.channel.to_string(), identity.user.clone());
+        Box::pin(async move {
+            let now = self.parts.clock.now();
+            let Some(session) = self.sessions.active(&conv, now) else {
+                return Vec::new();
+            };
+            // Only what is stored is shown: the user's messages as redacted.
+            let records = match self.parts.store.transcript_of(&channel, &user) {
+                Ok(r) => r,
+                Err(e) => {
+                    warn!(error = %e, "could not read a conversation's history");
+                    return Vec::new();
+                }
+            };
+            let mut items: Vec<kanava_adapter::HistoryItem> = records
+                .into_iter()
+                .filter(|r| r.chat == conv.chat && r.session == session.id)
+                .map(|r| kanava_adapter::HistoryItem {
+                    from_user: r.role == crate::storage::Role::User,
+                    lang: r.lang,
+                    text: r.text,
+                })
+                .collect();
+            if items.len() > limit {
+                items.drain(..items.len() - limit);
+            }
+            items
+        })
+    }
 }

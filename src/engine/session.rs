@@ -100,6 +100,12 @@ impl Sessions {
         self.live.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
+    /// The conversation's session if it is still going at `now` (not idle past the timeout).
+    pub fn active(&self, conv: &ConversationKey, now: Micros) -> Option<SessionState> {
+        self.current(conv)
+            .filter(|s| now.saturating_sub(s.last_active) <= self.idle)
+    }
+
     /// The language to speak in a conversation right now, without starting a session.
     pub fn peek_lang(&self, conv: &ConversationKey, hint: Option<Lang>) -> Lang {
         self.current(conv)

@@ -150,6 +150,11 @@ async fn chat_page_answers_and_switches_language_in_chromium() {
         .expect("topic");
     buttons[0].click().await.expect("click");
     wait_for_text(&c, &format!(".msg.bot[data-topic={topic}]"), "").await;
+
+    // Reloading the page draws the conversation again.
+    c.refresh().await.expect("reload");
+    wait_for_text(&c, ".msg.user", "Enter Finland ei toimi").await;
+    wait_for_text(&c, ".msg.bot.history", "").await;
     c.close().await.expect("close");
 }
 

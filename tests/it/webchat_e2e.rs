@@ -524,3 +524,56 @@ fn lift_address_blocks(data: &std::path::Path) {
         }
     }
 }
+
+#[tokio::test]
+async fn a_resumed_chat_gets_its_conversation_back_as_stored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut ws = connect(&server.ws_url()).await;
+    let chat = hello(&mut ws, "en").await;
+    let answer = ask(
+        &mut ws,
+        "My identity code is 131052-308T, how long does processing take?",
+    )
+    .await;
+    assert_eq!(answer["type"], "reply", "{answer}");
+    drop(ws);
+
+    let mut again = connect(&server.ws_url()).await;
+    send(
+        &mut again,
+        json!({"type": "hello", "chat": chat, "lang": "en"}),
+    )
+    .await;
+    assert_eq!(next(&mut again).await["type"], "ready");
+    let history = next(&mut again).await;
+    assert_eq!(history["type"], "history", "{history}");
+    let messages = history["messages"].as_array().expect("messages");
+    let user: Vec<&str> = messages
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(user.len(), 1, "{history}");
+    assert!(
+        user[0].contains("[HETU]") && !user[0].contains("131052"),
+        "the history shows the message as stored: {}",
+        user[0]
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["role"] == "bot" && m["text"].as_str().is_some_and(|t| !t.is_empty())),
+        "{history}"
+    );
+    // A token nobody was given has no history: a new chat starts with a welcome.
+    let mut stranger = connect(&server.ws_url()).await;
+    send(
+        &mut stranger,
+        json!({"type": "hello", "chat": "0123456789abcdef0123456789abcdef", "lang": "en"}),
+    )
+    .await;
+    assert_eq!(next(&mut stranger).await["type"], "ready");
+    let r = ask(&mut stranger, "How long does processing take?").await;
+    assert_eq!(r["type"], "reply", "no history for an unknown chat: {r}");
+}

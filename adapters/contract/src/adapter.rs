@@ -26,6 +26,30 @@ pub trait Conversation: Send + Sync + 'static {
         let _ = lang;
         Vec::new()
     }
+
+    /// The current session of a chat as stored (the user's messages redacted), oldest first, at
+    /// most `limit` messages: for channels that redraw a conversation (the web chat after a
+    /// reload). Empty when the session has ended or nothing is stored.
+    fn history(
+        &self,
+        identity: &crate::UserIdentity,
+        chat: &crate::ChatId,
+        limit: usize,
+    ) -> BoxFuture<'_, Vec<HistoryItem>> {
+        let _ = (identity, chat, limit);
+        Box::pin(async { Vec::new() })
+    }
+}
+
+/// One stored message of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryItem {
+    /// `true`: the user wrote it (as stored: redacted); `false`: kanava's reply (plain text).
+    pub from_user: bool,
+    /// Its language.
+    pub lang: crate::Lang,
+    /// The text.
+    pub text: String,
 }
 
 /// One entry of a platform's command menu.

@@ -14,7 +14,7 @@ mod text;
 
 pub use adapter::{
     Adapter, AdapterError, Capabilities, ChannelState, CommandHelp, Conversation, Health,
-    HealthCell, Shutdown, ShutdownTrigger,
+    HealthCell, HistoryItem, Shutdown, ShutdownTrigger,
 };
 pub use identity::{ChannelId, ChatId, Lang, ParseLangError, UserIdentity};
 pub use message::{ClientAddress, Event, Inbound, Outbound, OutboundKind, ReplyId, Suggestion};

@@ -151,6 +151,18 @@
           if (f.lang && f.lang !== lang && UI[f.lang]) setLang(f.lang, false);
           if (f.kind === 'acknowledgement' && awaitingThanks) { awaitingThanks = false; status.textContent = f.text; return; }
           addReply(f);
+        } else if (f.type === 'history') {
+          // A reload: draw the conversation as stored (the user's messages as redacted).
+          if (!log.querySelector('.msg')) {
+            (f.messages || []).forEach(function (h) {
+              if (h.role === 'user') { addUser(h.text); return; }
+              var m = el('div', { class: 'msg bot history', lang: h.lang });
+              m.appendChild(el('span', { class: 'sr-only' }, t().bot + ': '));
+              h.text.split(/\n{2,}/).forEach(function (para) { m.appendChild(el('p', {}, para)); });
+              log.appendChild(m);
+            });
+            log.scrollTop = log.scrollHeight;
+          }
         } else if (f.type === 'error') {
           status.textContent = (t().errors[f.code] || f.message);
         }

@@ -49,6 +49,12 @@ pub enum ServerFrame {
         /// The chat token.
         chat: String,
     },
+    /// The conversation so far (after `ready` when a chat is resumed), oldest first: the
+    /// current session as stored, the user's messages redacted.
+    History {
+        /// The messages.
+        messages: Vec<HistoryMessage>,
+    },
     /// A message from kanava.
     Reply {
         /// Why it is sent.
@@ -89,4 +95,15 @@ impl From<Outbound> for ServerFrame {
             feedback: o.feedback.map(|r| r.0),
         }
     }
+}
+
+/// One message of a replayed conversation.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryMessage {
+    /// `user` or `bot`.
+    pub role: &'static str,
+    /// Language of the text.
+    pub lang: Lang,
+    /// Plain text (the user's as stored: redacted).
+    pub text: String,
 }

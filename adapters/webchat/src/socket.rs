@@ -9,7 +9,10 @@ use kanava_adapter::{ChatId, Event, Inbound, ReplyId, UserIdentity};
 use rand::Rng;
 use tracing::debug;
 
-use crate::protocol::{ClientFrame, ServerFrame};
+use crate::protocol::{ClientFrame, HistoryMessage, ServerFrame};
+
+/// Messages replayed when a chat is resumed.
+const HISTORY_LIMIT: usize = 100;
 use crate::Inner;
 
 /// Consecutive refused frames after which a flooding connection is closed.
@@ -142,10 +145,35 @@ pub(crate) async fn serve(
                     None => (hex::encode(rand::rng().random::<[u8; 16]>()), true),
                 };
                 chat = Some(token.clone());
-                if !send(&mut socket, &ServerFrame::Ready { chat: token }).await {
+                if !send(
+                    &mut socket,
+                    &ServerFrame::Ready {
+                        chat: token.clone(),
+                    },
+                )
+                .await
+                {
                     return;
                 }
                 if !fresh {
+                    // A reload: draw the conversation again, as stored.
+                    let identity = UserIdentity::new(inner.channel.clone(), token.clone());
+                    let messages: Vec<HistoryMessage> = inner
+                        .conversation
+                        .history(&identity, &ChatId::new(token), HISTORY_LIMIT)
+                        .await
+                        .into_iter()
+                        .map(|h| HistoryMessage {
+                            role: if h.from_user { "user" } else { "bot" },
+                            lang: h.lang,
+                            text: h.text,
+                        })
+                        .collect();
+                    if !messages.is_empty()
+                        && !send(&mut socket, &ServerFrame::History { messages }).await
+                    {
+                        return;
+                    }
                     continue;
                 }
                 Event::Start
