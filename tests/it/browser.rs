@@ -155,6 +155,22 @@ async fn chat_page_answers_and_switches_language_in_chromium() {
     c.refresh().await.expect("reload");
     wait_for_text(&c, ".msg.user", "Enter Finland ei toimi").await;
     wait_for_text(&c, ".msg.bot.history", "").await;
+
+    // "New conversation" starts over: a welcome, none of the old messages.
+    c.find(Locator::Css("button[data-kanava=new]"))
+        .await
+        .expect("new conversation button")
+        .click()
+        .await
+        .expect("click");
+    wait_for_text(&c, ".msg.bot[data-kind=welcome]", "").await;
+    assert!(
+        c.find_all(Locator::Css(".msg.user"))
+            .await
+            .expect("find")
+            .is_empty(),
+        "the old conversation is still shown"
+    );
     c.close().await.expect("close");
 }
 

@@ -3,11 +3,11 @@
 (function () {
   'use strict';
   var UI = {
-    fi: { title: 'Kysy meiltä', input: 'Kysymyksesi', send: 'Lähetä', langs: 'Kieli', helpful: 'Hyödyllinen vastaus', unhelpful: 'Ei hyödyllinen vastaus', you: 'Sinä', bot: 'Chatbot', connecting: 'Yhdistetään…', offline: 'Yhteys katkesi. Yhdistetään uudelleen…', thanks: 'Kiitos palautteesta!', hint: 'Älä kirjoita henkilötietoja.', close: 'Sulje chat',
+    fi: { title: 'Kysy meiltä', input: 'Kysymyksesi', send: 'Lähetä', langs: 'Kieli', helpful: 'Hyödyllinen vastaus', unhelpful: 'Ei hyödyllinen vastaus', you: 'Sinä', bot: 'Chatbot', connecting: 'Yhdistetään…', offline: 'Yhteys katkesi. Yhdistetään uudelleen…', thanks: 'Kiitos palautteesta!', hint: 'Älä kirjoita henkilötietoja.', close: 'Sulje chat', restart: 'Uusi keskustelu',
           errors: { empty: 'Kirjoita ensin kysymys.', too_large: 'Viesti on liian pitkä.', rate_limited: 'Lähetät viestejä liian nopeasti.', malformed: 'Viestiä ei voitu lukea.', binary: 'Viestiä ei voitu lukea.' } },
-    sv: { title: 'Fråga oss', input: 'Din fråga', send: 'Skicka', langs: 'Språk', helpful: 'Hjälpsamt svar', unhelpful: 'Inte hjälpsamt svar', you: 'Du', bot: 'Chattrobot', connecting: 'Ansluter…', offline: 'Anslutningen bröts. Ansluter igen…', thanks: 'Tack för responsen!', hint: 'Skriv inga personuppgifter.', close: 'Stäng chatten',
+    sv: { title: 'Fråga oss', input: 'Din fråga', send: 'Skicka', langs: 'Språk', helpful: 'Hjälpsamt svar', unhelpful: 'Inte hjälpsamt svar', you: 'Du', bot: 'Chattrobot', connecting: 'Ansluter…', offline: 'Anslutningen bröts. Ansluter igen…', thanks: 'Tack för responsen!', hint: 'Skriv inga personuppgifter.', close: 'Stäng chatten', restart: 'Ny konversation',
           errors: { empty: 'Skriv en fråga först.', too_large: 'Meddelandet är för långt.', rate_limited: 'Du skickar meddelanden för snabbt.', malformed: 'Meddelandet kunde inte läsas.', binary: 'Meddelandet kunde inte läsas.' } },
-    en: { title: 'Ask us', input: 'Your question', send: 'Send', langs: 'Language', helpful: 'Helpful answer', unhelpful: 'Not a helpful answer', you: 'You', bot: 'Chatbot', connecting: 'Connecting…', offline: 'Connection lost. Reconnecting…', thanks: 'Thanks for the feedback!', hint: 'Please do not write personal data.', close: 'Close chat',
+    en: { title: 'Ask us', input: 'Your question', send: 'Send', langs: 'Language', helpful: 'Helpful answer', unhelpful: 'Not a helpful answer', you: 'You', bot: 'Chatbot', connecting: 'Connecting…', offline: 'Connection lost. Reconnecting…', thanks: 'Thanks for the feedback!', hint: 'Please do not write personal data.', close: 'Close chat', restart: 'New conversation',
           errors: { empty: 'Write a question first.', too_large: 'The message is too long.', rate_limited: 'You are sending messages too fast.', malformed: 'The message could not be read.', binary: 'The message could not be read.' } }
   };
 
@@ -40,6 +40,17 @@
     });
     header.appendChild(h1);
     header.appendChild(langs);
+    // Start over: forget the chat token, clear the log, reconnect as a new chat.
+    var restarting = false;
+    var restart = el('button', { type: 'button', 'data-kanava': 'new' });
+    restart.addEventListener('click', function () {
+      try { sessionStorage.removeItem(storeKey); } catch (e) { /* storage may be blocked */ }
+      while (log.firstChild) log.removeChild(log.firstChild);
+      restarting = true;
+      if (ws) ws.close(); else connect();
+      input.focus();
+    });
+    header.appendChild(restart);
     // Embedded in another site's page (an iframe from embed.js): a close button, and Escape
     // closes too; the host page hides the frame and returns focus to its launcher.
     var closeButton = null;
@@ -73,6 +84,7 @@
       label.textContent = t().input;
       input.setAttribute('placeholder', t().hint);
       send.textContent = t().send;
+      restart.textContent = t().restart;
       if (closeButton) closeButton.setAttribute('aria-label', t().close);
       document.documentElement.setAttribute('lang', l);
       Object.keys(langButtons).forEach(function (k) { langButtons[k].setAttribute('aria-pressed', String(k === l)); });
@@ -169,6 +181,7 @@
       };
       ws.onclose = function () {
         ready = false;
+        if (restarting) { restarting = false; connect(); return; }
         status.textContent = t().offline;
         setTimeout(connect, 2000);
       };
