@@ -172,11 +172,7 @@ async fn page(State(inner): State<Arc<Inner>>) -> Response {
 /// visitor instead of retrying a socket that will never open).
 async fn embed_check(State(inner): State<Arc<Inner>>, headers: HeaderMap) -> Response {
     let allowed = origin_allowed(&headers, &inner.config.allowed_origins);
-    let origin = headers
-        .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-        .filter(|o| o.len() <= 200)
-        .map(str::to_string);
+    let origin = origin_for_log(&headers).map(str::to_string);
     if !allowed {
         inner.warn_refused(origin.as_deref().unwrap_or("(unreadable)"));
     }
@@ -205,6 +201,14 @@ async fn asset(content_type: &'static str, body: &'static str) -> Response {
         body,
     )
         .into_response()
+}
+
+/// The request's `Origin`, if it is short, readable text (it is logged and echoed).
+fn origin_for_log(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|o| o.len() <= 200)
 }
 
 /// Whether a browser page from `origin` may open the socket: kanava's own pages (same host) and
@@ -264,12 +268,7 @@ async fn upgrade(
     let client = client_address(peer, &headers, &inner.config.trusted_proxies)
         .map(kanava_adapter::ClientAddress);
     if !origin_allowed(&headers, &inner.config.allowed_origins) {
-        let origin = headers
-            .get(header::ORIGIN)
-            .and_then(|o| o.to_str().ok())
-            .filter(|o| o.len() <= 200)
-            .unwrap_or("(unreadable)");
-        inner.warn_refused(origin);
+        inner.warn_refused(origin_for_log(&headers).unwrap_or("(unreadable)"));
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     // The frame limit is a hard stop well above the message limit, so a slightly long message
