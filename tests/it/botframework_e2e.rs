@@ -403,11 +403,7 @@ async fn only_valid_tokens_for_the_right_connector_are_accepted() {
             .map(|(_, a)| a["text"].as_str().unwrap_or_default().to_string())
             .collect::<Vec<_>>()
     };
-    for ad in [
-        "Buy cheap residence permits, guaranteed! Visit www.example.com",
-        "Fast loans without credit check, DM me on telegram",
-        "Invest in bitcoin now and earn 500% profit",
-    ] {
+    for ad in crate::support::ADVERTISEMENTS {
         let a = message_on(Some("webchat"), &service, victim, "dl-attacker", ad);
         assert_eq!(
             post(Some(valid.clone()), a).await.expect("http").status(),

@@ -227,6 +227,16 @@ async fn microsofts_web_chat_talks_to_kanava_through_direct_line() {
     c.close().await.expect("close");
 }
 
+/// Clicks the embed's launcher on the host page.
+async fn open_widget(c: &fantoccini::Client) {
+    c.find(Locator::Css("button[data-kanava=launcher]"))
+        .await
+        .expect("launcher")
+        .click()
+        .await
+        .expect("open");
+}
+
 /// Geometry of the chat's parts inside the frame: `[top, bottom, left, right]` of the header,
 /// the log and the input, then the frame's viewport width and height.
 async fn parts_in_view(c: &fantoccini::Client) -> Vec<f64> {
@@ -300,12 +310,7 @@ async fn the_embedded_widget_fits_every_viewport_and_escape_closes_it() {
         let dw = w.saturating_sub(inner[0].as_u64().unwrap_or(u64::from(w)) as u32);
         let dh = h.saturating_sub(inner[1].as_u64().unwrap_or(u64::from(h)) as u32);
         c.set_window_size(w + dw, h + dh).await.expect("resize");
-        c.find(Locator::Css("button[data-kanava=launcher]"))
-            .await
-            .expect("launcher")
-            .click()
-            .await
-            .expect("open");
+        open_widget(&c).await;
         c.find(Locator::Css("div[data-kanava=panel] iframe"))
             .await
             .expect("frame")
@@ -386,12 +391,7 @@ async fn the_embedded_widget_fits_every_viewport_and_escape_closes_it() {
     c.goto(&format!("http://localhost:{host_port}/"))
         .await
         .expect("host page");
-    c.find(Locator::Css("button[data-kanava=launcher]"))
-        .await
-        .expect("launcher")
-        .click()
-        .await
-        .expect("open");
+    open_widget(&c).await;
     let told = wait_for_text(&c, "div[data-kanava=panel] [role=alert]", "not allowed").await;
     assert!(told.contains(&server.addr.to_string()), "{told}");
     let log = std::fs::read_to_string(data.with_extension("stderr.log")).unwrap_or_default();

@@ -187,3 +187,10 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
+
+/// Three advertisements: the third strike within 24 h blocks the sender.
+pub const ADVERTISEMENTS: [&str; 3] = [
+    "Buy cheap residence permits, guaranteed! Visit www.example.com",
+    "Fast loans without credit check, DM me on telegram",
+    "Invest in bitcoin now and earn 500% profit",
+];

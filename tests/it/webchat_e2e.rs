@@ -363,11 +363,7 @@ async fn erasure_and_restriction_take_effect_in_the_running_server() {
     // too, so the next question is answered and the block is not written back.
     let mut ws = connect(&server.ws_url()).await;
     let user = hello(&mut ws, "en").await;
-    for ad in [
-        "Buy cheap residence permits, guaranteed! Visit www.example.com",
-        "Fast loans without credit check, DM me on telegram",
-        "Invest in bitcoin now and earn 500% profit",
-    ] {
+    for ad in support::ADVERTISEMENTS {
         let _ = ask(&mut ws, ad).await;
     }
     assert!(support::kanava_data_ok(&["block", "list"], &data).contains(&user));
@@ -432,11 +428,7 @@ async fn a_new_chat_token_does_not_escape_a_block() {
     let server = Server::start(&data, &[]);
     let mut ws = connect(&server.ws_url()).await;
     hello(&mut ws, "en").await;
-    for ad in [
-        "Buy cheap residence permits, guaranteed! Visit www.example.com",
-        "Fast loans without credit check, DM me on telegram",
-        "Invest in bitcoin now and earn 500% profit",
-    ] {
+    for ad in support::ADVERTISEMENTS {
         let _ = ask(&mut ws, ad).await;
     }
     drop(ws);
