@@ -13,8 +13,9 @@ use kanava::guard::OpenGuard;
 use kanava::metrics::Metrics;
 use kanava::policy::RuleClassifier;
 use kanava::redact::PiiRedactor;
+use kanava::retention::Stores;
 use kanava::retention::{purge, RetentionConfig};
-use kanava::storage::{ConversationKey, Role, SessionState, SledStore, Store, TranscriptRecord};
+use kanava::storage::{ConversationKey, Role, SessionState, TranscriptRecord};
 use kanava_adapter::{ChannelId, ChatId, Event, Inbound, Lang, UserIdentity};
 
 fn percentile(v: &mut [Duration], p: f64) -> f64 {
@@ -29,7 +30,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let dir = tempfile::tempdir()?;
-    let store = Arc::new(SledStore::open(dir.path())?);
+    let storage = kanava::storage::open_embedded(dir.path())?;
+    let store = storage.conversations.clone();
     let now = SystemClock.now();
     let three_years = 3 * 365 * 24 * 3600 * 1_000_000u64;
     let t = Instant::now();
@@ -74,7 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ],
         ));
     }
-    store.db().flush()?;
+    storage.moderation.flush().await?;
     println!(
         "seeded {total} due records in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -124,19 +126,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Purge with live traffic.
     let stop = Arc::new(AtomicBool::new(false));
     let h = tokio::spawn(live(engine.clone(), stop.clone()));
-    let db = store.db().clone();
     let t = Instant::now();
-    let report = tokio::task::spawn_blocking(move || {
-        let audit = kanava::audit::AuditLog::open(&db)?;
+    let report = tokio::spawn(async move {
+        let audit = kanava::audit::AuditLog::open(storage.audit.clone()).await?;
         purge(
-            &db,
-            &audit,
+            Stores {
+                conversations: storage.conversations.as_ref(),
+                moderation: storage.moderation.as_ref(),
+                audit: &audit,
+            },
             &RetentionConfig::default(),
             SystemClock.now(),
             false,
             "bench",
-            || std::thread::sleep(Duration::from_millis(2)),
+            Duration::from_millis(2),
         )
+        .await
     })
     .await??;
     let secs = t.elapsed().as_secs_f64();

@@ -10,7 +10,6 @@ use clap::{Parser, Subcommand};
 use kanava::config::{self, Config, Overrides};
 use kanava::control::{self, Request, Response};
 use kanava::engine::Engine;
-use kanava::storage::{SledStore, Store};
 use kanava_adapter::{ChannelId, ChatId, Event, Inbound, UserIdentity};
 
 /// kanava: one conversation for a public authority's customers across web chat, Telegram,
@@ -582,24 +581,28 @@ async fn data_command(config: &Config, req: Request) -> Result<Response> {
     if !config.data_dir.exists() {
         bail!("no data directory at {}", config.data_dir.display());
     }
-    let store = SledStore::open(&config.data_dir)?;
+    let storage = kanava::storage::open_embedded(&config.data_dir)?;
     kanava::datadir::prepare(&config.data_dir)?;
     let key = kanava::datadir::identifier_key(&config.data_dir, config.identifier_secret)?;
-    let guard = Arc::new(kanava::guard::TermsGuard::open(
-        store.db(),
-        config.terms.clone(),
-        key,
-        Arc::new(kanava::clock::SystemClock),
-    )?);
+    let guard = Arc::new(
+        kanava::guard::TermsGuard::open(
+            &storage,
+            config.terms.clone(),
+            key,
+            Arc::new(kanava::clock::SystemClock),
+        )
+        .await?,
+    );
     let ctx = control::Context {
-        db: store.db().clone(),
-        store: Arc::new(store),
-        guard,
+        storage,
+        guard: guard.clone(),
         retention: config.retention,
         legal_hold: config.legal_hold,
         engine: None,
     };
-    Ok(control::execute(&ctx, req))
+    let resp = control::execute(&ctx, req).await;
+    guard.flush().await?;
+    Ok(resp)
 }
 
 /// `24h`, `7d`, `30m` ago, or a `YYYY-MM-DD` date, as microseconds since the epoch.
@@ -677,16 +680,18 @@ async fn wait_for_signal() {
 }
 
 async fn ask(config: Config, questions: Vec<String>) -> Result<()> {
-    let sled_store = SledStore::temporary()?;
+    let storage = kanava::storage::temporary();
     let key = kanava::guard::IdentifierKey::new(rand::random());
-    let guard = Arc::new(kanava::guard::TermsGuard::open(
-        sled_store.db(),
-        config.terms.clone(),
-        key,
-        Arc::new(kanava::clock::SystemClock),
-    )?);
-    let store: Arc<dyn Store> = Arc::new(sled_store);
-    let engine = kanava::server::build_engine(&config, store, guard)?;
+    let guard = Arc::new(
+        kanava::guard::TermsGuard::open(
+            &storage,
+            config.terms.clone(),
+            key,
+            Arc::new(kanava::clock::SystemClock),
+        )
+        .await?,
+    );
+    let engine = kanava::server::build_engine(&config, storage.conversations, guard)?;
     let mut out = std::io::stdout().lock();
     let mut from_stdin = std::io::stdin().lock().lines();
     let mut from_args = questions.into_iter();

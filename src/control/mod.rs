@@ -14,7 +14,8 @@ use tracing::{info, warn};
 use crate::audit::AuditRecord;
 use crate::clock::{Clock, SystemClock};
 use crate::guard::{Block, TermsGuard};
-use crate::storage::{Stats, Store};
+use crate::storage::{Stats, Storage};
+use crate::subject::Subjects;
 
 /// The longest block a moderator can set, in hours (ten years): beyond it, use "until lifted".
 pub const MAX_BLOCK_HOURS: u64 = 87_600;
@@ -144,11 +145,9 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
 /// What data commands work on.
 #[derive(Debug, Clone)]
 pub struct Context {
-    /// The database.
-    pub db: sled::Db,
-    /// Transcripts.
-    pub store: Arc<dyn Store>,
-    /// Blocks and audit.
+    /// The stores.
+    pub storage: Storage,
+    /// Blocks, restrictions and the audit log, as the running guard holds them.
     pub guard: Arc<TermsGuard>,
     /// Retention periods.
     pub retention: crate::retention::RetentionConfig,
@@ -158,9 +157,15 @@ pub struct Context {
     pub engine: Option<Arc<crate::engine::Engine>>,
 }
 
+impl Context {
+    fn subjects(&self) -> Subjects<'_> {
+        Subjects::new(self.storage.conversations.as_ref(), &self.guard)
+    }
+}
+
 /// Answers one request.
-pub fn execute(ctx: &Context, req: Request) -> Response {
-    let (store, guard) = (ctx.store.as_ref(), ctx.guard.as_ref());
+pub async fn execute(ctx: &Context, req: Request) -> Response {
+    let guard = ctx.guard.as_ref();
     let now = SystemClock.now();
     let err = |e: &dyn std::fmt::Display| Response::Error {
         message: e.to_string(),
@@ -168,9 +173,8 @@ pub fn execute(ctx: &Context, req: Request) -> Response {
     match req {
         Request::Stats => {
             // Restricted identities' records are kept but left out of statistics.
-            let restricted =
-                crate::subject::Subjects::new(&ctx.db, guard.audit_log()).restricted_counts();
-            match (store.stats(), restricted) {
+            let restricted = ctx.subjects().restricted_counts().await;
+            match (ctx.storage.conversations.stats().await, restricted) {
                 (Ok(mut s), Ok((identities, transcripts, feedback))) => {
                     s.transcript = s.transcript.saturating_sub(transcripts);
                     s.feedback = s.feedback.saturating_sub(feedback);
@@ -195,6 +199,7 @@ pub fn execute(ctx: &Context, req: Request) -> Response {
             let expires = hours.map(|h| now.saturating_add(h * 3_600_000_000));
             guard
                 .block_add(&channel, &user, &moderator, &reason, expires, now)
+                .await
                 .map_or_else(|e| err(&e), Response::Block)
         }
         Request::BlockRemove {
@@ -204,37 +209,37 @@ pub fn execute(ctx: &Context, req: Request) -> Response {
             reason,
         } => guard
             .block_remove(&channel, &user, &moderator, &reason, now)
+            .await
             .map_or_else(|e| err(&e), Response::Block),
         Request::BlockList => Response::Blocks(guard.block_list()),
         Request::Audit { since, kind } => guard
             .audit_log()
             .list(since, kind.as_deref())
+            .await
             .map_or_else(|e| err(&e), Response::Audit),
         Request::SubjectExport {
             channel,
             user,
             staff,
             reason,
-        } => crate::subject::Subjects::new(&ctx.db, guard.audit_log())
+        } => ctx
+            .subjects()
             .export(&channel, &user, &staff, &reason, now)
+            .await
             .map_or_else(|e| err(&e), |x| Response::Export(Box::new(x))),
         Request::SubjectErase {
             channel,
             user,
             staff,
             reason,
-        } => match crate::subject::Subjects::new(&ctx.db, guard.audit_log()).erase(
-            &channel,
-            &user,
-            &staff,
-            &reason,
-            ctx.legal_hold,
-            now,
-        ) {
+        } => match ctx
+            .subjects()
+            .erase(&channel, &user, &staff, &reason, ctx.legal_hold, now)
+            .await
+        {
             Ok(done) => {
-                // What the running server holds in memory goes too: otherwise the guard keeps
-                // the identity blocked and writes its block back with the next change.
-                guard.forget(&channel, &user);
+                // The engine's live sessions go too (the guard forgot the identity as part of
+                // the erasure).
                 if let Some(engine) = &ctx.engine {
                     engine.sessions().forget(&channel, &user);
                 }
@@ -248,31 +253,32 @@ pub fn execute(ctx: &Context, req: Request) -> Response {
             staff,
             reason,
             lift,
-        } => match crate::subject::Subjects::new(&ctx.db, guard.audit_log())
+        } => ctx
+            .subjects()
             .restrict(&channel, &user, &staff, &reason, lift, now)
-        {
-            Ok(()) => {
-                guard.set_restricted(&channel, &user, !lift);
-                Response::Done
-            }
-            Err(e) => err(&e),
-        },
+            .await
+            .map_or_else(|e| err(&e), |()| Response::Done),
         Request::Purge { dry_run } => crate::retention::purge(
-            &ctx.db,
-            guard.audit_log(),
+            crate::retention::Stores {
+                conversations: ctx.storage.conversations.as_ref(),
+                moderation: ctx.storage.moderation.as_ref(),
+                audit: guard.audit_log(),
+            },
             &ctx.retention,
             now,
             dry_run,
             "staff",
-            || {},
+            std::time::Duration::ZERO,
         )
+        .await
         .map_or_else(|e| err(&e), Response::Purge),
         Request::AuditVerify => guard
             .audit_log()
             .verify()
+            .await
             .map_or_else(|e| err(&e), Response::Verification),
         Request::LiftLockdown { moderator } => {
-            guard.lift_lockdown(&moderator, now);
+            guard.lift_lockdown(&moderator, now).await;
             Response::Done
         }
     }
@@ -281,7 +287,7 @@ pub fn execute(ctx: &Context, req: Request) -> Response {
 /// Listens on the control socket until the task is dropped.
 pub async fn listen(data_dir: &Path, ctx: Context) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let path = socket_path(data_dir);
-    // We hold the sled lock, so a socket file left here is from a crashed run.
+    // We hold the data directory's lock, so a socket file left here is from a crashed run.
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path)?;
     set_owner_only(&path)?;
@@ -329,10 +335,13 @@ async fn serve_client(stream: UnixStream, ctx: Context) -> std::io::Result<()> {
     let mut lines = BufReader::new(read).lines();
     while let Some(line) = lines.next_line().await? {
         let resp = match serde_json::from_str::<Request>(&line) {
-            // Data commands touch the disk: keep them off the async workers.
+            // The embedded backend works when called: a long command (a purge, an export)
+            // runs on the blocking pool, off the workers that answer users; a panic in it
+            // answers as an error.
             Ok(req) => {
                 let ctx = ctx.clone();
-                tokio::task::spawn_blocking(move || execute(&ctx, req))
+                let runtime = tokio::runtime::Handle::current();
+                tokio::task::spawn_blocking(move || runtime.block_on(execute(&ctx, req)))
                     .await
                     .unwrap_or_else(|e| Response::Error {
                         message: format!("command failed: {e}"),

@@ -1,7 +1,7 @@
 //! The conversation engine: one channel-agnostic pipeline for every inbound message.
 //!
 //! guard → redact → session & language → classify → answer → log (durable) → reply.
-//! Each step is a seam: [`Guard`], [`Redactor`], [`Classifier`], [`KnowledgeBase`], [`Store`].
+//! Each step is a seam: [`Guard`], [`Redactor`], [`Classifier`], [`KnowledgeBase`], [`ConversationStore`].
 
 mod commands;
 mod session;
@@ -24,7 +24,8 @@ use crate::metrics::Metrics;
 use crate::policy::{Classifier, Verdict};
 use crate::redact::{Kind, Redactor};
 use crate::storage::{
-    ConversationKey, FeedbackRecord, RecordKey, Role, SessionState, Store, TranscriptRecord,
+    ConversationKey, ConversationStore, FeedbackRecord, Identity, RecordKey, Role, SessionState,
+    TranscriptRecord,
 };
 
 pub use session::Sessions;
@@ -61,7 +62,7 @@ pub struct Parts {
     /// Topics.
     pub knowledge: Arc<KnowledgeBase>,
     /// Storage.
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn ConversationStore>,
     /// Blocks and rate limits.
     pub guard: Arc<dyn Guard>,
     /// Personal data removal.
@@ -183,7 +184,7 @@ impl Engine {
             if let GuardDecision::Deny { reason, notice } =
                 self.parts.guard.check(who, now, appeal.as_deref())
             {
-                return self.denied(&conv, hint, reason, notice);
+                return self.denied(&conv, hint, reason, notice).await;
             }
         }
         match inbound.event {
@@ -211,7 +212,7 @@ impl Engine {
                     if let GuardDecision::Deny { reason, notice } =
                         self.parts.guard.identifiers(who, now, &identifiers)
                     {
-                        return self.denied(&conv, hint, reason, notice);
+                        return self.denied(&conv, hint, reason, notice).await;
                     }
                 }
                 for (kind, n) in redacted.counts.iter() {
@@ -224,7 +225,7 @@ impl Engine {
                 // The guard let it through, so the user is not blocked: an appeal has nothing
                 // to review (Telegram's command menu offers /appeal to everyone).
                 if commands::is_appeal(&redacted.text) {
-                    let lang = self.sessions.peek_lang(&conv, hint);
+                    let lang = self.sessions.peek_lang(&conv, hint).await;
                     return Turn::say(OutboundKind::Refusal, lang, Text::NotBlocked, "command");
                 }
                 match commands::parse(&redacted.text) {
@@ -232,7 +233,7 @@ impl Engine {
                         self.event(&conv, &user, hint, e, now).await
                     }
                     Some(commands::Command::UnknownLanguage) => {
-                        let lang = self.sessions.peek_lang(&conv, hint);
+                        let lang = self.sessions.peek_lang(&conv, hint).await;
                         Turn::say(
                             OutboundKind::Refusal,
                             lang,
@@ -250,14 +251,14 @@ impl Engine {
         }
     }
 
-    fn denied(
+    async fn denied(
         &self,
         conv: &ConversationKey,
         hint: Option<Lang>,
         reason: &'static str,
         notice: Option<Notice>,
     ) -> Turn {
-        let lang = self.sessions.peek_lang(conv, hint);
+        let lang = self.sessions.peek_lang(conv, hint).await;
         let replies = notice
             .map(|n| {
                 vec![Outbound::plain(
@@ -283,7 +284,7 @@ impl Engine {
         redacted: crate::redact::Redacted<'static>,
         now: Micros,
     ) -> Turn {
-        let mut session = self.sessions.touch(conv, user, hint, now);
+        let mut session = self.sessions.touch(conv, user, hint, now).await;
         let decision = self.parts.knowledge.ask_with_threshold(
             &redacted.text,
             Some(session.lang),
@@ -448,7 +449,7 @@ impl Engine {
     ) -> Turn {
         match event {
             Event::Start | Event::Help => {
-                let session = self.sessions.touch(conv, user, hint, now);
+                let session = self.sessions.touch(conv, user, hint, now).await;
                 let lang = session.lang;
                 self.sessions.remember(conv, session);
                 let (text, kind) = match event {
@@ -465,7 +466,7 @@ impl Engine {
                 }
             }
             Event::SetLanguage(lang) => {
-                let mut session = self.sessions.touch(conv, user, hint, now);
+                let mut session = self.sessions.touch(conv, user, hint, now).await;
                 session.lang = lang;
                 session.lang_chosen = true;
                 let saved = self.parts.store.save_session(conv, &session).await;
@@ -481,7 +482,7 @@ impl Engine {
                 )
             }
             Event::ChooseTopic(id) => {
-                let session = self.sessions.touch(conv, user, hint, now);
+                let session = self.sessions.touch(conv, user, hint, now).await;
                 let lang = session.lang;
                 let Some(topic) = self.parts.knowledge.by_id(&id) else {
                     return Turn::say(OutboundKind::Notice, lang, Text::UnknownTopic, "fallback");
@@ -523,13 +524,14 @@ impl Engine {
         helpful: bool,
         now: Micros,
     ) -> Turn {
-        let lang = self.sessions.peek_lang(conv, hint);
+        let lang = self.sessions.peek_lang(conv, hint).await;
         let notice = |t: Text, outcome| Turn::say(OutboundKind::Acknowledgement, lang, t, outcome);
         // Feedback must name a bot answer of this very conversation: ids from elsewhere are
         // refused, so nobody can rate (or probe) other people's conversations.
-        let owned = RecordKey::from_hex(&reply.0)
-            .map(|k| self.parts.store.transcript_record(&k))
-            .transpose();
+        let owned = match RecordKey::from_hex(&reply.0) {
+            Some(k) => self.parts.store.transcript_record(k).await.map(Some),
+            None => Ok(None),
+        };
         match owned {
             Ok(Some(Some(r)))
                 if r.role == Role::Bot && r.channel == conv.channel && r.chat == conv.chat =>
@@ -621,12 +623,17 @@ impl Conversation for Engine {
         let (channel, user) = (identity.channel.to_string(), identity.user.clone());
         Box::pin(async move {
             let now = self.parts.clock.now();
-            let Some(session) = self.sessions.active(&conv, now) else {
+            let Some(session) = self.sessions.active(&conv, now).await else {
                 return Vec::new();
             };
             // Only what is stored is shown: the user's messages as redacted.
-            let records = match self.parts.store.transcript_of(&channel, &user) {
-                Ok(r) => r,
+            let records = match self
+                .parts
+                .store
+                .records_of(&Identity::new(channel, user))
+                .await
+            {
+                Ok(r) => r.transcripts,
                 Err(e) => {
                     warn!(error = %e, "could not read a conversation's history");
                     return Vec::new();

@@ -8,12 +8,12 @@ use kanava_adapter::Lang;
 use rand::Rng;
 
 use crate::clock::Micros;
-use crate::storage::{ConversationKey, SessionState, Store};
+use crate::storage::{ConversationKey, ConversationStore, SessionState};
 
 /// The live sessions.
 #[derive(Debug)]
 pub struct Sessions {
-    store: Arc<dyn Store>,
+    store: Arc<dyn ConversationStore>,
     idle: Micros,
     default_lang: Lang,
     live: Mutex<HashMap<ConversationKey, SessionState>>,
@@ -26,7 +26,7 @@ const SWEEP_EVERY: u64 = 1024;
 
 impl Sessions {
     /// Sessions ending after `idle`.
-    pub fn new(store: Arc<dyn Store>, idle: Micros, default_lang: Lang) -> Self {
+    pub fn new(store: Arc<dyn ConversationStore>, idle: Micros, default_lang: Lang) -> Self {
         Self {
             store,
             idle,
@@ -36,26 +36,30 @@ impl Sessions {
         }
     }
 
-    fn current(&self, conv: &ConversationKey) -> Option<SessionState> {
-        let live = self.live.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = live.get(conv) {
-            return Some(s.clone());
+    async fn current(&self, conv: &ConversationKey) -> Option<SessionState> {
+        let cached = self
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(conv)
+            .cloned();
+        if cached.is_some() {
+            return cached;
         }
-        drop(live);
         // A failed read is treated as no session: a fresh one starts, nothing is lost.
-        self.store.load_session(conv).ok().flatten()
+        self.store.load_session(conv).await.ok().flatten()
     }
 
     /// The session for a message at `now`: the current one, or a new one when there is none or
     /// it has been idle too long (the language carries over only if the user chose it).
-    pub fn touch(
+    pub async fn touch(
         &self,
         conv: &ConversationKey,
         user: &str,
         hint: Option<Lang>,
         now: Micros,
     ) -> SessionState {
-        match self.current(conv) {
+        match self.current(conv).await {
             Some(mut s) if now.saturating_sub(s.last_active) <= self.idle => {
                 s.last_active = now;
                 s
@@ -101,14 +105,16 @@ impl Sessions {
     }
 
     /// The conversation's session if it is still going at `now` (not idle past the timeout).
-    pub fn active(&self, conv: &ConversationKey, now: Micros) -> Option<SessionState> {
+    pub async fn active(&self, conv: &ConversationKey, now: Micros) -> Option<SessionState> {
         self.current(conv)
+            .await
             .filter(|s| now.saturating_sub(s.last_active) <= self.idle)
     }
 
     /// The language to speak in a conversation right now, without starting a session.
-    pub fn peek_lang(&self, conv: &ConversationKey, hint: Option<Lang>) -> Lang {
+    pub async fn peek_lang(&self, conv: &ConversationKey, hint: Option<Lang>) -> Lang {
         self.current(conv)
+            .await
             .map(|s| s.lang)
             .or(hint)
             .unwrap_or(self.default_lang)

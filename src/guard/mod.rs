@@ -11,6 +11,7 @@ use kanava_adapter::UserIdentity;
 
 use crate::clock::Micros;
 
+pub use crate::storage::BlockReason;
 pub use blocks::{Block, BlockSource};
 pub use enumeration::{IdentifierHash, IdentifierKey, ADDRESS_PREFIX};
 pub use limits::Rate;
@@ -35,18 +36,6 @@ pub enum Notice {
     /// Processing of this identity is restricted (a data subject's request): nothing is
     /// processed or stored.
     Restricted,
-}
-
-/// Why a user was blocked, as the user is told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BlockReason {
-    /// Repeated breaches of the terms of use (strikes).
-    Strikes,
-    /// Systematic querying of case identifiers.
-    Enumeration,
-    /// A moderator's decision.
-    Moderator,
 }
 
 /// What the guard decided about one inbound message.

@@ -15,7 +15,9 @@ use super::limits::{Hit, Limits, Rate};
 use super::{BlockReason, Guard, GuardDecision, Notice, Violation};
 use crate::audit::{AuditLog, AuditRecord};
 use crate::clock::{Clock, Micros, MINUTE};
-use crate::storage::StoreError;
+use crate::storage::{
+    Forgotten, Identity, ModerationStore, Restriction, Storage, StoreError, Strike, WriteBehind,
+};
 
 const HOUR: Micros = 60 * MINUTE;
 const DAY: Micros = 24 * HOUR;
@@ -125,16 +127,9 @@ pub struct TermsGuard {
     state: Mutex<State>,
     limits: Limits,
     audit: AuditLog,
-    strikes_tree: sled::Tree,
-}
-
-/// `(channel, user)` from a length-prefixed identity key (as the blocks and restrictions trees
-/// write them).
-fn decode_identity(k: &[u8]) -> Option<(String, String)> {
-    let len = u32::from_be_bytes(k.get(..4)?.try_into().ok()?) as usize;
-    let channel = std::str::from_utf8(k.get(4..4 + len)?).ok()?;
-    let user = std::str::from_utf8(k.get(4 + len..)?).ok()?;
-    Some((channel.to_string(), user.to_string()))
+    moderation: Arc<dyn ModerationStore>,
+    /// Moderation writes, in the order they were decided under the state lock.
+    writes: WriteBehind,
 }
 
 fn who_key(who: &UserIdentity) -> (String, String) {
@@ -142,29 +137,36 @@ fn who_key(who: &UserIdentity) -> (String, String) {
 }
 
 impl TermsGuard {
-    /// Opens the guard's state in `db` (blocks, strikes and audit survive restarts).
-    pub fn open(
-        db: &sled::Db,
+    /// Opens the guard's state in `storage` (blocks, strikes and audit survive restarts).
+    pub async fn open(
+        storage: &Storage,
         config: TermsConfig,
         key: IdentifierKey,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StoreError> {
-        let blocks = Blocks::open(db)?;
-        let strikes_tree = db.open_tree("strikes")?;
+        let moderation = storage.moderation.clone();
+        let snapshot = moderation.load().await?;
+        let writes = WriteBehind::start();
         let mut strikes: HashMap<(String, String), VecDeque<Micros>> = HashMap::new();
-        for item in strikes_tree.iter() {
-            let (k, _) = item?;
-            if let Some((who, at)) = decode_strike(&k) {
-                strikes.entry(who).or_default().push_back(at);
-            }
+        let mut stored = snapshot.strikes;
+        stored.sort_by_key(|s| s.at);
+        for s in stored {
+            strikes
+                .entry((s.identity.channel, s.identity.user))
+                .or_default()
+                .push_back(s.at);
         }
-        let mut restricted = HashSet::new();
-        for item in db.open_tree("restricted")?.iter() {
-            let (k, _) = item?;
-            if let Some(who) = decode_identity(&k) {
-                restricted.insert(who);
-            }
-        }
+        let restricted = snapshot
+            .restrictions
+            .into_iter()
+            .map(|(who, _)| (who.channel, who.user))
+            .collect();
+        let blocks = Blocks::new(
+            moderation.clone(),
+            writes.clone(),
+            snapshot.blocks,
+            snapshot.levels,
+        );
         let limits = Limits::new(
             config.user_rate,
             config.address_rate,
@@ -182,11 +184,12 @@ impl TermsGuard {
                 lockdown_since: None,
                 last_spike: 0,
             }),
-            audit: AuditLog::open(db)?,
+            audit: AuditLog::open(storage.audit.clone()).await?,
             config,
             key,
             limits,
-            strikes_tree,
+            moderation,
+            writes,
         })
     }
 
@@ -209,12 +212,11 @@ impl TermsGuard {
             subject: subject.cloned(),
             reason,
         };
-        // Often called under the state lock every check takes: the record is written now and
-        // made durable by the next flush (the turn's group commit or sled's own, ≤ 0.5 s), so
-        // no user's check waits for an fsync. Staff actions flush before they return.
-        if let Err(e) = self.audit.append_unflushed(&record) {
-            warn!(error = %e, kind, "could not write an audit record");
-        }
+        // Often called under the state lock every check takes: the record is queued now and
+        // made durable by the next flush (the turn's group commit or the backend's own), so no
+        // user's check waits for storage. Staff actions flush before they return. A failure is
+        // logged by the queue.
+        drop(self.audit.append_unflushed(&record));
     }
 
     /// A strike; returns the block it led to, if any.
@@ -234,12 +236,15 @@ impl TermsGuard {
             list.pop_front();
         }
         let count = list.len();
-        if let Err(e) = self
-            .strikes_tree
-            .insert(encode_strike(who, now), why.as_bytes())
-        {
-            warn!(error = %e, "could not store a strike");
-        }
+        let strike = Strike {
+            identity: Identity::new(&who.0, &who.1),
+            at: now,
+            why: why.to_string(),
+        };
+        drop(
+            self.writes
+                .push("strike", self.moderation.add_strike(&strike)),
+        );
         self.audit(
             now,
             "strike",
@@ -259,7 +264,7 @@ impl TermsGuard {
         reason: BlockReason,
         why: &str,
     ) -> Block {
-        let level = st.blocks.next_level(&who.0, &who.1).unwrap_or(1);
+        let level = st.blocks.next_level(&who.0, &who.1);
         let expires = self
             .config
             .block_durations
@@ -278,9 +283,7 @@ impl TermsGuard {
             notified: true,
             appeal: None,
         };
-        if let Err(e) = st.blocks.put(block.clone()) {
-            warn!(error = %e, "could not store a block");
-        }
+        drop(st.blocks.put(block.clone()));
         st.strikes.remove(who);
         let until = expires.map_or("until review".to_string(), |e| {
             format!("for {} h", (e - now) / HOUR)
@@ -296,7 +299,7 @@ impl TermsGuard {
     }
 
     /// Blocks an identity by a moderator's decision (`expires: None` = until lifted).
-    pub fn block_add(
+    pub async fn block_add(
         &self,
         channel: &str,
         user: &str,
@@ -317,7 +320,8 @@ impl TermsGuard {
             notified: false,
             appeal: None,
         };
-        self.lock().blocks.put(block.clone())?;
+        let stored = self.lock().blocks.put(block.clone());
+        stored.wait().await?;
         self.audit(
             now,
             "block",
@@ -325,12 +329,12 @@ impl TermsGuard {
             Some(&(channel.to_string(), user.to_string())),
             reason.to_string(),
         );
-        self.audit.flush()?;
+        self.flush().await?;
         Ok(block)
     }
 
     /// Lifts a block.
-    pub fn block_remove(
+    pub async fn block_remove(
         &self,
         channel: &str,
         user: &str,
@@ -338,7 +342,8 @@ impl TermsGuard {
         reason: &str,
         now: Micros,
     ) -> Result<Block, GuardError> {
-        let removed = self.lock().blocks.remove(channel, user)?;
+        let (removed, stored) = self.lock().blocks.remove(channel, user);
+        stored.wait().await?;
         let block = removed.ok_or_else(|| GuardError::NotBlocked {
             channel: channel.to_string(),
             user: user.to_string(),
@@ -350,8 +355,15 @@ impl TermsGuard {
             Some(&(channel.to_string(), user.to_string())),
             reason.to_string(),
         );
-        self.audit.flush()?;
+        self.flush().await?;
         Ok(block)
+    }
+
+    /// Makes every moderation write and audit record so far durable.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.writes.settle().await?;
+        self.moderation.flush().await?;
+        self.audit.flush().await
     }
 
     /// Every block, newest first.
@@ -365,8 +377,9 @@ impl TermsGuard {
     }
 
     /// Lifts an identifier lockdown.
-    pub fn lift_lockdown(&self, moderator: &str, now: Micros) {
-        if self.lock().lockdown_since.take().is_some() {
+    pub async fn lift_lockdown(&self, moderator: &str, now: Micros) {
+        let lifted = self.lock().lockdown_since.take().is_some();
+        if lifted {
             self.audit(
                 now,
                 "lockdown_lifted",
@@ -374,7 +387,7 @@ impl TermsGuard {
                 None,
                 "lifted by staff".into(),
             );
-            if let Err(e) = self.audit.flush() {
+            if let Err(e) = self.audit.flush().await {
                 warn!(error = %e, "could not flush the audit log");
             }
         }
@@ -397,31 +410,69 @@ impl TermsGuard {
         self.limits.user_keys()
     }
 
-    /// Forgets one identity entirely (after its erasure): its block, strikes, dropped-message
-    /// count, identifier history and restriction, so the running guard neither keeps it blocked
-    /// nor writes it back to disk.
-    pub fn forget(&self, channel: &str, user: &str) {
+    /// Forgets one identity entirely (its erasure): its block, level, strikes, dropped-message
+    /// count, identifier history and restriction, in memory and then in storage, so the running
+    /// guard neither keeps it blocked nor writes it back.
+    pub async fn forget(&self, channel: &str, user: &str) -> Result<Forgotten, StoreError> {
         let who = (channel.to_string(), user.to_string());
-        let mut st = self.lock();
-        if let Err(e) = st.blocks.remove(channel, user) {
-            warn!(error = %e, "could not forget an erased identity's block");
-        }
-        st.strikes.remove(&who);
-        st.drops.remove(&who);
-        st.tracker.forget(&who);
-        st.restricted.remove(&who);
-    }
-
-    /// Starts or ends the restriction of processing for one identity (the subject command has
-    /// stored it).
-    pub fn set_restricted(&self, channel: &str, user: &str, restricted: bool) {
-        let who = (channel.to_string(), user.to_string());
-        let mut st = self.lock();
-        if restricted {
-            st.restricted.insert(who);
-        } else {
+        {
+            let mut st = self.lock();
+            st.blocks.forget(channel, user);
+            st.strikes.remove(&who);
+            st.drops.remove(&who);
+            st.tracker.forget(&who);
             st.restricted.remove(&who);
         }
+        // Writes decided before the erasure are applied first, so none of them brings it back.
+        self.writes.settle().await?;
+        self.moderation.forget(&Identity::new(channel, user)).await
+    }
+
+    /// Restricts processing of one identity (`Some`) or ends the restriction (`None`), in
+    /// memory and durably in storage; returns whether the identity was restricted before.
+    pub async fn restrict(
+        &self,
+        who: &Identity,
+        restriction: Option<Restriction>,
+    ) -> Result<bool, StoreError> {
+        let key = (who.channel.clone(), who.user.clone());
+        let (was, stored) = {
+            let mut st = self.lock();
+            match &restriction {
+                Some(r) => (
+                    !st.restricted.insert(key),
+                    self.writes
+                        .push("restriction", self.moderation.put_restriction(who, r)),
+                ),
+                None => (
+                    st.restricted.remove(&key),
+                    self.writes.push(
+                        "restriction lifted",
+                        self.moderation.remove_restriction(who),
+                    ),
+                ),
+            }
+        };
+        stored.wait().await?;
+        self.moderation.flush().await?;
+        Ok(was)
+    }
+
+    /// The identities whose processing is restricted.
+    pub fn restricted(&self) -> Vec<Identity> {
+        let mut v: Vec<Identity> = self
+            .lock()
+            .restricted
+            .iter()
+            .map(|(c, u)| Identity::new(c, u))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The moderation store (an identity's stored block and restriction, for an export).
+    pub fn moderation(&self) -> &Arc<dyn ModerationStore> {
+        &self.moderation
     }
 
     /// Evicts idle state now (also done regularly on its own).
@@ -454,9 +505,7 @@ impl Guard for TermsGuard {
                 let mut b = b;
                 if let Some(text) = appeal.filter(|_| b.appeal.is_none()) {
                     b.appeal = Some(text.chars().take(2000).collect());
-                    if let Err(e) = st.blocks.put(b) {
-                        warn!(error = %e, "could not store an appeal");
-                    }
+                    drop(st.blocks.put(b));
                     drop(st);
                     self.audit(now, "appeal", "user", Some(&key), "appeal received".into());
                     return GuardDecision::Deny {
@@ -487,9 +536,7 @@ impl Guard for TermsGuard {
                     reason: b.reason,
                     until: b.expires,
                 };
-                if let Err(e) = st.blocks.put(b) {
-                    warn!(error = %e, "could not record that a block notice was sent");
-                }
+                drop(st.blocks.put(b));
                 return GuardDecision::Deny {
                     reason: "blocked",
                     notice: Some(notice),
@@ -661,22 +708,4 @@ impl Guard for TermsGuard {
     fn identifier_key(&self) -> Option<&IdentifierKey> {
         Some(&self.key)
     }
-}
-
-/// Strike keys are time first (`at ‖ channel ‖ user`), so retention purges them in time order.
-fn encode_strike(who: &(String, String), at: Micros) -> Vec<u8> {
-    let mut k = Vec::with_capacity(who.0.len() + who.1.len() + 12);
-    k.extend_from_slice(&at.to_be_bytes());
-    k.extend_from_slice(&(who.0.len() as u32).to_be_bytes());
-    k.extend_from_slice(who.0.as_bytes());
-    k.extend_from_slice(who.1.as_bytes());
-    k
-}
-
-fn decode_strike(k: &[u8]) -> Option<((String, String), Micros)> {
-    let at = u64::from_be_bytes(k.get(..8)?.try_into().ok()?);
-    let cl = u32::from_be_bytes(k.get(8..12)?.try_into().ok()?) as usize;
-    let channel = std::str::from_utf8(k.get(12..12 + cl)?).ok()?.to_string();
-    let user = std::str::from_utf8(k.get(12 + cl..)?).ok()?.to_string();
-    Some(((channel, user), at))
 }

@@ -1,13 +1,14 @@
-//! Retention: every stored record has a class with a period, and what is due is purged. Purge
-//! walks time-ordered keys only (it never reads what is not due), deletes in bounded batches with
-//! a pause between them so live traffic is never stalled, and audits every run.
+//! Retention: every stored record has a class with a period, and what is due is purged. The
+//! backend removes what is due in bounded batches (it never reads what is not due); between
+//! them the purge pauses so live traffic is never stalled, and every run is audited.
 
 use serde::{Deserialize, Serialize};
 
+use std::time::Duration;
+
 use crate::audit::{AuditLog, AuditRecord};
 use crate::clock::{Micros, MINUTE};
-use crate::storage::sled_store::{BY_SUBJECT, FEEDBACK, SESSIONS, SESSIONS_BY_TIME, TRANSCRIPT};
-use crate::storage::{RecordKey, StoreError};
+use crate::storage::{ConversationStore, ModerationStore, RecordClass, StoreError};
 
 const DAY: Micros = 24 * 60 * MINUTE;
 
@@ -61,167 +62,95 @@ pub struct PurgeReport {
 /// Deletes in batches of this many records.
 pub const BATCH: usize = 1000;
 
-fn at_of(key: &[u8]) -> Option<Micros> {
-    RecordKey::from_bytes(key)
-        .map(|k| k.at)
-        .or_else(|| Some(u64::from_be_bytes(key.get(..8)?.try_into().ok()?)))
+/// Where a purge works.
+#[derive(Debug, Clone, Copy)]
+pub struct Stores<'a> {
+    /// Transcripts, feedback, sessions.
+    pub conversations: &'a dyn ConversationStore,
+    /// Strikes and blocks.
+    pub moderation: &'a dyn ModerationStore,
+    /// Where the run is recorded.
+    pub audit: &'a AuditLog,
 }
 
-/// Purges everything due at `now`. `pause` runs between batches (the server sleeps briefly
-/// there so live traffic goes first).
-pub fn purge(
-    db: &sled::Db,
-    audit: &AuditLog,
+/// Purges everything due at `now`, sleeping `pause` between batches (so live traffic goes
+/// first).
+pub async fn purge(
+    stores: Stores<'_>,
     config: &RetentionConfig,
     now: Micros,
     dry_run: bool,
     actor: &str,
-    mut pause: impl FnMut(),
+    pause: Duration,
 ) -> Result<PurgeReport, StoreError> {
-    let by_subject = db.open_tree(BY_SUBJECT)?;
     let mut classes = Vec::new();
-
-    // Transcripts and feedback: time-keyed, with subject index entries to remove as well.
-    for (class, tree_name, tag, period) in [
-        ("transcripts", TRANSCRIPT, b't', config.transcripts),
-        ("feedback", FEEDBACK, b'f', config.feedback),
-    ] {
-        let tree = db.open_tree(tree_name)?;
-        let cutoff = RecordKey {
-            at: now.saturating_sub(period),
-            seq: 0,
+    let breathe = || async {
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
         }
-        .to_bytes();
-        let mut purged = 0u64;
-        loop {
-            let due: Vec<(sled::IVec, sled::IVec)> =
-                tree.range(..cutoff).take(BATCH).collect::<Result<_, _>>()?;
-            if due.is_empty() || dry_run {
-                purged += due.len() as u64;
-                if dry_run {
-                    purged = tree.range(..cutoff).count() as u64;
-                }
-                break;
-            }
-            // Records and their index entries in one transaction: a crash leaves both or
-            // neither.
-            let mut records = sled::Batch::default();
-            let mut index = sled::Batch::default();
-            for (k, v) in &due {
-                records.remove(k.clone());
-                if let Ok(r) = serde_json::from_slice::<Subject>(v) {
-                    let mut ik = crate::storage::records::subject_key(&r.channel, &r.user).to_vec();
-                    ik.push(tag);
-                    ik.extend_from_slice(k);
-                    index.remove(ik);
-                }
-            }
-            apply_both(&tree, records, &by_subject, index)?;
-            purged += due.len() as u64;
-            pause();
-        }
-        let oldest_remaining = tree.first()?.and_then(|(k, _)| at_of(&k));
-        classes.push(ClassReport {
-            class: class.into(),
-            purged,
-            oldest_remaining,
-        });
-    }
+    };
 
-    // Sessions: through their time index.
-    {
-        let sessions = db.open_tree(SESSIONS)?;
-        let by_time = db.open_tree(SESSIONS_BY_TIME)?;
-        let cutoff = now.saturating_sub(config.sessions).to_be_bytes();
-        let mut purged = 0u64;
-        loop {
-            let due: Vec<sled::IVec> = by_time
-                .range(..cutoff)
-                .keys()
-                .take(BATCH)
-                .collect::<Result<_, _>>()?;
-            if due.is_empty() || dry_run {
-                purged = if dry_run {
-                    by_time.range(..cutoff).count() as u64
-                } else {
-                    purged
-                };
-                break;
-            }
-            let mut s = sled::Batch::default();
-            let mut t = sled::Batch::default();
-            for k in &due {
-                s.remove(&k[8..]);
-                t.remove(k.clone());
-            }
-            apply_both(&sessions, s, &by_time, t)?;
-            purged += due.len() as u64;
-            pause();
-        }
-        let oldest_remaining = by_time.first()?.and_then(|(k, _)| at_of(&k));
-        classes.push(ClassReport {
-            class: "sessions".into(),
-            purged,
-            oldest_remaining,
-        });
-    }
-
-    // Strikes: time-first keys.
-    {
-        let tree = db.open_tree("strikes")?;
-        let cutoff = now.saturating_sub(config.strikes).to_be_bytes();
-        let due = tree.range(..cutoff).count() as u64;
-        if !dry_run {
+    for class in RecordClass::ALL {
+        let period = match class {
+            RecordClass::Transcripts => config.transcripts,
+            RecordClass::Feedback => config.feedback,
+            RecordClass::Sessions => config.sessions,
+        };
+        let cutoff = now.saturating_sub(period);
+        let purged = if dry_run {
+            stores.conversations.due(class, cutoff).await?
+        } else {
+            let mut purged = 0;
             loop {
-                let keys: Vec<sled::IVec> = tree
-                    .range(..cutoff)
-                    .keys()
-                    .take(BATCH)
-                    .collect::<Result<_, _>>()?;
-                if keys.is_empty() {
+                let n = stores.conversations.purge(class, cutoff, BATCH).await?;
+                purged += n;
+                if n == 0 {
                     break;
                 }
-                let mut b = sled::Batch::default();
-                keys.iter().for_each(|k| b.remove(k.clone()));
-                tree.apply_batch(b)?;
-                pause();
+                breathe().await;
             }
-        }
-        let oldest_remaining = tree.first()?.and_then(|(k, _)| at_of(&k));
+            purged
+        };
         classes.push(ClassReport {
-            class: "strikes".into(),
-            purged: due,
-            oldest_remaining,
+            class: class.name().into(),
+            purged,
+            oldest_remaining: stores.conversations.oldest(class).await?,
         });
     }
 
-    // Expired blocks: few, keyed by identity; the only class read whole.
-    {
-        let tree = db.open_tree("blocks")?;
+    let cutoff = now.saturating_sub(config.strikes);
+    let purged = if dry_run {
+        stores.moderation.strikes_due(cutoff).await?
+    } else {
         let mut purged = 0;
-        for item in tree.iter() {
-            let (k, v) = item?;
-            let expired_long_ago = serde_json::from_slice::<crate::guard::Block>(&v)
-                .ok()
-                .and_then(|b| b.expires)
-                .is_some_and(|e| e.saturating_add(config.expired_blocks) < now);
-            if expired_long_ago {
-                purged += 1;
-                if !dry_run {
-                    tree.remove(k)?;
-                }
+        loop {
+            let n = stores.moderation.purge_strikes(cutoff, BATCH).await?;
+            purged += n;
+            if n == 0 {
+                break;
             }
+            breathe().await;
         }
-        classes.push(ClassReport {
-            class: "expired_blocks".into(),
-            purged,
-            oldest_remaining: None,
-        });
-    }
+        purged
+    };
+    classes.push(ClassReport {
+        class: "strikes".into(),
+        purged,
+        oldest_remaining: stores.moderation.oldest_strike().await?,
+    });
+
+    classes.push(ClassReport {
+        class: "expired_blocks".into(),
+        purged: stores
+            .moderation
+            .purge_expired_blocks(now.saturating_sub(config.expired_blocks), dry_run)
+            .await?,
+        oldest_remaining: None,
+    });
 
     let report = PurgeReport { dry_run, classes };
     if !dry_run {
-        db.flush()?;
+        stores.moderation.flush().await?;
         let summary: Vec<String> = report
             .classes
             .iter()
@@ -239,43 +168,16 @@ pub fn purge(
                 )
             })
             .collect();
-        audit.append(&AuditRecord {
-            at: now,
-            kind: "purge".into(),
-            actor: actor.into(),
-            subject: None,
-            reason: summary.join(", "),
-        })?;
+        stores
+            .audit
+            .append(&AuditRecord {
+                at: now,
+                kind: "purge".into(),
+                actor: actor.into(),
+                subject: None,
+                reason: summary.join(", "),
+            })
+            .await?;
     }
     Ok(report)
-}
-
-/// Applies two batches to two trees atomically.
-fn apply_both(
-    a: &sled::Tree,
-    batch_a: sled::Batch,
-    b: &sled::Tree,
-    batch_b: sled::Batch,
-) -> Result<(), StoreError> {
-    use sled::Transactional;
-    (a, b)
-        .transaction(|(ta, tb)| {
-            ta.apply_batch(&batch_a)?;
-            tb.apply_batch(&batch_b)?;
-            Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
-        })
-        .map_err(|e| match e {
-            sled::transaction::TransactionError::Storage(e) => StoreError::Db(e),
-            sled::transaction::TransactionError::Abort(()) => StoreError::Corrupt {
-                tree: "retention",
-                reason: "purge transaction aborted".into(),
-            },
-        })
-}
-
-/// The identity fields of a transcript or feedback record.
-#[derive(Deserialize)]
-struct Subject {
-    channel: String,
-    user: String,
 }

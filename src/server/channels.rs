@@ -1,5 +1,5 @@
 //! The channels enabled in the configuration, each wired to the engine and, for platform
-//! channels, to its own slice of durable state in sled.
+//! channels, to its own slice of durable channel state.
 
 use std::sync::Arc;
 
@@ -7,24 +7,24 @@ use kanava_adapter::{Adapter, ChannelId, ChannelStore, Conversation};
 
 use super::StartError;
 use crate::config::Config;
+use crate::storage::ChannelStates;
 
 /// A platform channel's name and its durable state (offsets, outboxes, sessions).
 #[allow(dead_code)] // unused when every platform feature is off
 fn channel_state(
-    db: &sled::Db,
+    states: &dyn ChannelStates,
     name: &str,
 ) -> Result<(ChannelId, Arc<dyn ChannelStore>), StartError> {
     let channel = ChannelId::new(name);
-    let state = crate::storage::SledChannelStore::open(db, &channel)
-        .map_err(crate::storage::StoreError::from)?;
-    Ok((channel, Arc::new(state)))
+    let state = states.open(&channel)?;
+    Ok((channel, state))
 }
 
-/// The adapters enabled in the configuration; `db` holds their durable progress.
+/// The adapters enabled in the configuration; `states` holds their durable progress.
 pub(super) fn adapters(
     config: &Config,
     conversation: Arc<dyn Conversation>,
-    db: &sled::Db,
+    states: &dyn ChannelStates,
 ) -> Result<Vec<Arc<dyn Adapter>>, StartError> {
     // Only the enabled channel features push; a slim build has none.
     #[allow(unused_mut)]
@@ -45,7 +45,7 @@ pub(super) fn adapters(
     #[cfg(feature = "telegram")]
     if let Some(t) = &config.telegram {
         use crate::config::TelegramMode;
-        let (channel, state) = channel_state(db, "telegram")?;
+        let (channel, state) = channel_state(states, "telegram")?;
         out.push(Arc::new(kanava_telegram::Telegram::new(
             channel,
             conversation.clone(),
@@ -72,7 +72,7 @@ pub(super) fn adapters(
     #[cfg(feature = "botframework")]
     if let Some(b) = &config.botframework {
         use crate::config::BotFrameworkAuth;
-        let (channel, state) = channel_state(db, "botframework")?;
+        let (channel, state) = channel_state(states, "botframework")?;
         let credentials = match (&b.app_id, &b.app_password) {
             (Some(id), Some(pw)) => Some(kanava_botframework::Credentials {
                 token_url: b.token_url.clone(),
@@ -107,7 +107,7 @@ pub(super) fn adapters(
     #[cfg(feature = "matrix")]
     if let Some(m) = &config.matrix {
         use crate::config::MatrixLogin;
-        let (channel, state) = channel_state(db, "matrix")?;
+        let (channel, state) = channel_state(states, "matrix")?;
         out.push(Arc::new(kanava_matrix::Matrix::new(
             channel,
             conversation.clone(),
@@ -131,6 +131,6 @@ pub(super) fn adapters(
             },
         )));
     }
-    let _ = (&conversation, config, db);
+    let _ = (&conversation, config, states);
     Ok(out)
 }

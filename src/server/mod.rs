@@ -23,7 +23,7 @@ use crate::knowledge::KnowledgeBase;
 use crate::metrics::Metrics;
 use crate::policy::RuleClassifier;
 use crate::redact::PiiRedactor;
-use crate::storage::{SledStore, Store};
+use crate::storage::ConversationStore;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +47,7 @@ pub enum StartError {
 /// An engine with its store and guard, built from configuration.
 pub fn build_engine(
     config: &Config,
-    store: Arc<dyn Store>,
+    store: Arc<dyn ConversationStore>,
     guard: Arc<dyn Guard>,
 ) -> Result<Engine, StartError> {
     let knowledge = KnowledgeBase::load(&config.knowledge_dir).map_err(StartError::Knowledge)?;
@@ -117,20 +117,24 @@ pub async fn run(
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), StartError> {
     crate::datadir::prepare(&config.data_dir)?;
-    let sled_store = SledStore::open(&config.data_dir)?;
-    let db = sled_store.db().clone();
+    let storage = crate::storage::open_embedded(&config.data_dir)?;
     let clock: Arc<dyn crate::clock::Clock> = Arc::new(SystemClock);
-    let guard = Arc::new(TermsGuard::open(
-        sled_store.db(),
-        config.terms.clone(),
-        crate::datadir::identifier_key(&config.data_dir, config.identifier_secret)?,
-        clock,
+    let guard = Arc::new(
+        TermsGuard::open(
+            &storage,
+            config.terms.clone(),
+            crate::datadir::identifier_key(&config.data_dir, config.identifier_secret)?,
+            clock,
+        )
+        .await?,
+    );
+    let engine = Arc::new(build_engine(
+        &config,
+        storage.conversations.clone(),
+        guard.clone(),
     )?);
-    let store: Arc<dyn Store> = Arc::new(sled_store);
-    let engine = Arc::new(build_engine(&config, store.clone(), guard.clone())?);
     let ctx = crate::control::Context {
-        db: db.clone(),
-        store: store.clone(),
+        storage: storage.clone(),
         guard: guard.clone(),
         retention: config.retention,
         legal_hold: config.legal_hold,
@@ -158,7 +162,11 @@ pub async fn run(
             source,
         })?;
     let conversation: Arc<dyn Conversation> = engine.clone();
-    let adapters = Arc::new(channels::adapters(&config, conversation, &db)?);
+    let adapters = Arc::new(channels::adapters(
+        &config,
+        conversation,
+        storage.channels.as_ref(),
+    )?);
     let (trigger, _) = ShutdownTrigger::new();
     let mut tasks = Vec::new();
     for a in adapters.iter() {
@@ -178,7 +186,7 @@ pub async fn run(
                     subject: None,
                     reason: e.to_string(),
                 };
-                if let Err(e) = guard.audit_log().append(&record) {
+                if let Err(e) = guard.audit_log().append(&record).await {
                     error!(error = %e, "could not audit a channel failure");
                 }
             }
@@ -211,8 +219,9 @@ pub async fn run(
     control.abort();
     purge_job.abort();
     evict_job.abort();
-    // Everything acknowledged was flushed already; this makes the rest durable before exit.
-    if let Err(e) = db.flush_async().await {
+    // Everything acknowledged was flushed already; this makes the rest (queued moderation
+    // writes, audit records) durable before exit.
+    if let Err(e) = guard.flush().await {
         error!(error = %e, "final flush failed");
     }
     let _ = std::fs::remove_file(crate::control::socket_path(&config.data_dir));
@@ -230,18 +239,27 @@ async fn purge_daily(ctx: crate::control::Context, interval: crate::clock::Micro
         tokio::time::sleep(wait).await;
         wait = std::time::Duration::from_micros(interval);
         let ctx = ctx.clone();
+        // On the blocking pool (the embedded backend works when called, and a purge is long),
+        // so the workers that answer users stay free; a panic is reported, the loop goes on.
+        let runtime = tokio::runtime::Handle::current();
         let run = tokio::task::spawn_blocking(move || {
-            use crate::clock::Clock;
-            let now = SystemClock.now();
-            crate::retention::purge(
-                &ctx.db,
-                ctx.guard.audit_log(),
-                &ctx.retention,
-                now,
-                false,
-                "system",
-                || std::thread::sleep(std::time::Duration::from_millis(2)),
-            )
+            runtime.block_on(async move {
+                use crate::clock::Clock;
+                let now = SystemClock.now();
+                crate::retention::purge(
+                    crate::retention::Stores {
+                        conversations: ctx.storage.conversations.as_ref(),
+                        moderation: ctx.storage.moderation.as_ref(),
+                        audit: ctx.guard.audit_log(),
+                    },
+                    &ctx.retention,
+                    now,
+                    false,
+                    "system",
+                    std::time::Duration::from_millis(2),
+                )
+                .await
+            })
         })
         .await;
         match run {

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use kanava::clock::{Clock, ManualClock};
 use kanava::engine::Engine;
 use kanava::guard::{IdentifierKey, TermsConfig, TermsGuard};
-use kanava::storage::SledStore;
 use kanava_adapter::{ChannelId, ChatId, Event, Inbound, UserIdentity};
 
 struct Sim {
@@ -17,19 +16,20 @@ struct Sim {
     clock: Arc<ManualClock>,
 }
 
-fn sim() -> Sim {
-    let store = SledStore::temporary().expect("db");
+async fn sim() -> Sim {
+    let storage = kanava::storage::temporary();
     let clock = Arc::new(ManualClock::new(1_800_000_000_000_000));
     let guard = Arc::new(
         TermsGuard::open(
-            store.db(),
+            &storage,
             TermsConfig::default(),
             IdentifierKey::new([3; 32]),
             clock.clone(),
         )
+        .await
         .expect("guard"),
     );
-    let engine = crate::support::engine(Arc::new(store), guard.clone(), clock.clone());
+    let engine = crate::support::engine(storage.conversations, guard.clone(), clock.clone());
     Sim {
         engine,
         guard,
@@ -69,7 +69,7 @@ async fn attacker(sim: &Sim, user: &str, numbers: impl Iterator<Item = u64>) -> 
 #[tokio::test]
 async fn queue_position_abuse_is_stopped_and_ordinary_users_are_not() {
     // (a) One user, 1,000 sequential application numbers.
-    let s = sim();
+    let s = sim().await;
     let (a_processed, a_blocked) = attacker(&s, "seq-bot", 20_240_000..21_240_000u64).await;
     assert!(
         a_blocked && a_processed <= 3,
@@ -77,7 +77,7 @@ async fn queue_position_abuse_is_stopped_and_ordinary_users_are_not() {
     );
 
     // (b) 50 users, 20 random numbers each, interleaved, and (c) 1,000 ordinary users.
-    let s = sim();
+    let s = sim().await;
     let start = s.clock.now();
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use kanava::clock::SystemClock;
 use kanava::guard::{IdentifierKey, TermsConfig, TermsGuard};
-use kanava::storage::{Role, SledStore, Store};
+use kanava::storage::Role;
 use serde_json::json;
 
 use crate::support::{self, connect, hello, next, send, Server};
@@ -133,9 +133,11 @@ async fn sigkill_loses_nothing_that_was_answered() {
         replied.len()
     );
 
-    let store = SledStore::open(&data).expect("store reopens after SIGKILL");
-    let all = store
+    let storage = kanava::storage::open_embedded(&data).expect("store reopens after SIGKILL");
+    let all = storage
+        .conversations
         .transcript_all()
+        .await
         .expect("no corrupted transcript record");
     let stored: HashSet<&str> = all
         .iter()
@@ -148,13 +150,14 @@ async fn sigkill_loses_nothing_that_was_answered() {
         .collect();
     assert!(lost.is_empty(), "answered but not stored: {lost:?}");
     let guard = TermsGuard::open(
-        store.db(),
+        &storage,
         TermsConfig::default(),
         IdentifierKey::new([0; 32]),
         Arc::new(SystemClock),
     )
+    .await
     .expect("guard");
-    let v = guard.audit_log().verify().expect("verify");
+    let v = guard.audit_log().verify().await.expect("verify");
     assert_eq!(v.broken, None, "audit chain after {} records", v.records);
     assert!(
         guard.block_list().iter().any(|b| b.user == "blocked-one"),
@@ -162,7 +165,13 @@ async fn sigkill_loses_nothing_that_was_answered() {
     );
     // Two advertisements: a strike each on the chat identity and on the client's address.
     assert_eq!(
-        store.db().open_tree("strikes").expect("strikes").len(),
+        storage
+            .moderation
+            .load()
+            .await
+            .expect("moderation state")
+            .strikes
+            .len(),
         4,
         "the strikes survived"
     );

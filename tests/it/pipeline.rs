@@ -1,8 +1,7 @@
-//! The engine's pipeline on a temporary sled database and a manual clock.
+//! The engine's pipeline on the in-memory backend and a manual clock.
 
 use std::sync::Arc;
 
-use futures::future::BoxFuture;
 use kanava::clock::{ManualClock, MINUTE};
 use kanava::engine::{Engine, EngineConfig, Parts};
 use kanava::guard::OpenGuard;
@@ -10,12 +9,12 @@ use kanava::metrics::Metrics;
 use kanava::policy::AllGeneral;
 use kanava::redact::PiiRedactor;
 use kanava::storage::{
-    ConversationKey, FeedbackRecord, RecordKey, SessionState, SledStore, Stats, Store, StoreError,
-    TranscriptRecord,
+    ConversationKey, ConversationStore, Erased, FeedbackRecord, Identity, RecordClass, RecordKey,
+    SessionState, Stats, StoreError, StoreFuture, SubjectRecords, TranscriptRecord,
 };
 use kanava_adapter::{ChannelId, ChatId, Event, Inbound, Lang, OutboundKind, UserIdentity};
 
-fn engine_with(store: Arc<dyn Store>, clock: Arc<ManualClock>) -> Engine {
+fn engine_with(store: Arc<dyn ConversationStore>, clock: Arc<ManualClock>) -> Engine {
     Engine::new(
         Parts {
             knowledge: Arc::new(crate::retrieval::kb()),
@@ -45,7 +44,7 @@ fn text(chat: &str, t: &str) -> Inbound {
 
 #[tokio::test]
 async fn language_choice_holds_for_the_session_and_a_new_session_starts_after_idle() {
-    let store = Arc::new(SledStore::temporary().expect("db"));
+    let store = kanava::storage::temporary().conversations;
     let clock = Arc::new(ManualClock::new(1_700_000_000_000_000));
     let e = engine_with(store.clone(), clock.clone());
 
@@ -69,13 +68,13 @@ async fn language_choice_holds_for_the_session_and_a_new_session_starts_after_id
     assert_eq!(t.replies[0].lang, Lang::Sv, "a chosen language holds");
     assert_eq!(t.replies[0].topic.as_deref(), Some("follow-application"));
 
-    let all = store.transcript_all().expect("records");
+    let all = store.transcript_all().await.expect("records");
     let first_session = all[0].session.clone();
     assert!(all.iter().all(|r| r.session == first_session));
 
     clock.advance(31 * MINUTE);
     e.turn(text("c1", "Kuinka kauan käsittely kestää?")).await;
-    let all = store.transcript_all().expect("records");
+    let all = store.transcript_all().await.expect("records");
     assert_ne!(
         all.last().expect("record").session,
         first_session,
@@ -85,7 +84,7 @@ async fn language_choice_holds_for_the_session_and_a_new_session_starts_after_id
 
 #[tokio::test]
 async fn sessions_survive_a_restart_of_the_engine() {
-    let store = Arc::new(SledStore::temporary().expect("db"));
+    let store = kanava::storage::temporary().conversations;
     let clock = Arc::new(ManualClock::new(1_700_000_000_000_000));
     let e = engine_with(store.clone(), clock.clone());
     e.turn(text("c2", "/language en")).await;
@@ -97,7 +96,7 @@ async fn sessions_survive_a_restart_of_the_engine() {
 
 #[tokio::test]
 async fn fallback_offers_at_most_three_topics() {
-    let store = Arc::new(SledStore::temporary().expect("db"));
+    let store = kanava::storage::temporary().conversations;
     let e = engine_with(store, Arc::new(ManualClock::new(1)));
     let t = e.turn(text("c3", "what is the capital of australia")).await;
     assert_eq!(t.outcome, "fallback");
@@ -108,7 +107,7 @@ async fn fallback_offers_at_most_three_topics() {
 
 #[tokio::test]
 async fn chosen_topics_and_feedback_are_stored() {
-    let store = Arc::new(SledStore::temporary().expect("db"));
+    let store = kanava::storage::temporary().conversations;
     let e = engine_with(store.clone(), Arc::new(ManualClock::new(1)));
     let t = e
         .turn(msg("c4", Event::ChooseTopic("data-rights".into())))
@@ -137,47 +136,71 @@ async fn chosen_topics_and_feedback_are_stored() {
         ))
         .await;
     assert_eq!(ok.outcome, "feedback");
-    assert_eq!(store.stats().expect("stats").feedback, 1);
-    assert_eq!(store.transcript_of("test", "c4").expect("export").len(), 2);
+    assert_eq!(store.stats().await.expect("stats").feedback, 1);
+    assert_eq!(
+        store
+            .records_of(&Identity::new("test", "c4"))
+            .await
+            .expect("export")
+            .transcripts
+            .len(),
+        2
+    );
 }
 
 /// A store whose disk is gone: every write fails.
 #[derive(Debug)]
 struct BrokenStore;
 
-impl Store for BrokenStore {
+fn fails<T: Send + 'static>() -> StoreFuture<T> {
+    Box::pin(async { Err(StoreError::Closed) })
+}
+
+fn empty<T: Default + Send + 'static>() -> StoreFuture<T> {
+    Box::pin(async { Ok(T::default()) })
+}
+
+impl ConversationStore for BrokenStore {
     fn append_turn(
         &self,
         _: &ConversationKey,
         _: &SessionState,
         _: Vec<TranscriptRecord>,
-    ) -> BoxFuture<'static, Result<Vec<RecordKey>, StoreError>> {
-        Box::pin(async { Err(StoreError::Closed) })
+    ) -> StoreFuture<Vec<RecordKey>> {
+        fails()
     }
-    fn save_session(
-        &self,
-        _: &ConversationKey,
-        _: &SessionState,
-    ) -> BoxFuture<'static, Result<(), StoreError>> {
-        Box::pin(async { Err(StoreError::Closed) })
+    fn save_session(&self, _: &ConversationKey, _: &SessionState) -> StoreFuture<()> {
+        fails()
     }
-    fn append_feedback(&self, _: FeedbackRecord) -> BoxFuture<'static, Result<(), StoreError>> {
-        Box::pin(async { Err(StoreError::Closed) })
+    fn append_feedback(&self, _: FeedbackRecord) -> StoreFuture<()> {
+        fails()
     }
-    fn load_session(&self, _: &ConversationKey) -> Result<Option<SessionState>, StoreError> {
-        Ok(None)
+    fn load_session(&self, _: &ConversationKey) -> StoreFuture<Option<SessionState>> {
+        empty()
     }
-    fn transcript_record(&self, _: &RecordKey) -> Result<Option<TranscriptRecord>, StoreError> {
-        Ok(None)
+    fn transcript_record(&self, _: RecordKey) -> StoreFuture<Option<TranscriptRecord>> {
+        empty()
     }
-    fn transcript_of(&self, _: &str, _: &str) -> Result<Vec<TranscriptRecord>, StoreError> {
-        Ok(Vec::new())
+    fn transcript_all(&self) -> StoreFuture<Vec<TranscriptRecord>> {
+        empty()
     }
-    fn transcript_all(&self) -> Result<Vec<TranscriptRecord>, StoreError> {
-        Ok(Vec::new())
+    fn stats(&self) -> StoreFuture<Stats> {
+        empty()
     }
-    fn stats(&self) -> Result<Stats, StoreError> {
-        Ok(Stats::default())
+    fn records_of(&self, _: &Identity) -> StoreFuture<SubjectRecords> {
+        empty()
+    }
+    fn erase_of(&self, _: &Identity) -> StoreFuture<Erased> {
+        fails()
+    }
+    fn purge(&self, _: RecordClass, _: u64, _: usize) -> StoreFuture<u64> {
+        fails()
+    }
+    fn due(&self, _: RecordClass, _: u64) -> StoreFuture<u64> {
+        empty()
+    }
+    fn oldest(&self, _: RecordClass) -> StoreFuture<Option<u64>> {
+        empty()
     }
 }
 
@@ -192,7 +215,7 @@ async fn no_answer_is_sent_unless_the_question_was_stored() {
 
 #[tokio::test]
 async fn an_appeal_from_someone_not_blocked_says_so_in_their_language() {
-    let store = Arc::new(SledStore::temporary().expect("db"));
+    let store = kanava::storage::temporary().conversations;
     let e = engine_with(store, Arc::new(ManualClock::new(1_700_000_000_000_000)));
     for (cmd, lang) in [
         ("/appeal", Lang::En),
@@ -233,7 +256,7 @@ mod bounded_cost {
             let engine = Engine::new(
                 Parts {
                     knowledge: Arc::new(crate::retrieval::kb()),
-                    store: Arc::new(SledStore::temporary().expect("db")),
+                    store: kanava::storage::temporary().conversations,
                     guard: Arc::new(OpenGuard),
                     redactor: Arc::new(PiiRedactor),
                     classifier: Arc::new(kanava::policy::RuleClassifier),

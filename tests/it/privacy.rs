@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 
 use kanava::clock::ManualClock;
 use kanava::guard::OpenGuard;
-use kanava::storage::{SledStore, Store};
 use kanava_adapter::{ChannelId, ChatId, Event, Inbound, UserIdentity};
 
 /// Everything the subscriber writes.
@@ -51,7 +50,9 @@ async fn no_personal_data_in_logs_or_storage() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Arc::new(SledStore::open(dir.path()).expect("sled"));
+    let store = kanava::storage::open_embedded(dir.path())
+        .expect("storage")
+        .conversations;
     let engine = crate::support::engine(
         store.clone(),
         Arc::new(OpenGuard),
@@ -85,7 +86,7 @@ async fn no_personal_data_in_logs_or_storage() {
         assert!(!log.contains(p), "{p} reached the log:\n{log}");
     }
 
-    let stored = store.transcript_all().expect("records");
+    let stored = store.transcript_all().await.expect("records");
     assert_eq!(stored.len(), 2 * questions.len());
     let total: u32 = stored.iter().flat_map(|r| r.redactions.values()).sum();
     assert_eq!(

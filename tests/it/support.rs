@@ -162,7 +162,7 @@ pub async fn ask(ws: &mut Ws, text: &str) -> Value {
 
 /// An engine over the shipped knowledge with kanava's redactor and classifier.
 pub fn engine(
-    store: std::sync::Arc<dyn kanava::storage::Store>,
+    store: std::sync::Arc<dyn kanava::storage::ConversationStore>,
     guard: std::sync::Arc<dyn kanava::guard::Guard>,
     clock: std::sync::Arc<kanava::clock::ManualClock>,
 ) -> kanava::engine::Engine {

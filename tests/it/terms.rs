@@ -7,6 +7,7 @@ use kanava::clock::{ManualClock, MINUTE};
 use kanava::guard::{
     BlockReason, Guard, GuardDecision, IdentifierKey, Notice, TermsConfig, TermsGuard, Violation,
 };
+use kanava::storage::Storage;
 use kanava_adapter::{ChannelId, UserIdentity};
 
 const HOUR: u64 = 60 * MINUTE;
@@ -17,13 +18,14 @@ fn user(name: &str) -> UserIdentity {
     UserIdentity::new(ChannelId::new("webchat"), name)
 }
 
-fn guard(db: &sled::Db, clock: Arc<ManualClock>) -> TermsGuard {
+async fn guard(storage: &Storage, clock: Arc<ManualClock>) -> TermsGuard {
     TermsGuard::open(
-        db,
+        storage,
         TermsConfig::default(),
         IdentifierKey::new([7; 32]),
         clock,
     )
+    .await
     .expect("guard")
 }
 
@@ -37,11 +39,11 @@ fn blocked(d: &GuardDecision) -> bool {
     )
 }
 
-#[test]
-fn strikes_block_with_one_notice_then_silence_and_escalate() {
-    let db = sled::Config::new().temporary(true).open().expect("db");
+#[tokio::test]
+async fn strikes_block_with_one_notice_then_silence_and_escalate() {
+    let db = kanava::storage::temporary();
     let clock = Arc::new(ManualClock::new(T0));
-    let g = guard(&db, clock.clone());
+    let g = guard(&db, clock.clone()).await;
     let u = user("spammer");
     let mut now = T0;
     let mut durations = Vec::new();
@@ -79,7 +81,7 @@ fn strikes_block_with_one_notice_then_silence_and_escalate() {
         }
     }
     assert_eq!(durations, [Some(24), Some(7 * 24), None]);
-    let audit = g.audit_log().list(0, Some("block")).expect("audit");
+    let audit = g.audit_log().list(0, Some("block")).await.expect("audit");
     assert_eq!(audit.len(), 3);
     assert!(audit
         .iter()
@@ -91,10 +93,10 @@ fn clock_now(c: &ManualClock) -> u64 {
     c.now()
 }
 
-#[test]
-fn a_moderators_block_gets_one_notice_an_appeal_and_is_audited() {
-    let db = sled::Config::new().temporary(true).open().expect("db");
-    let g = guard(&db, Arc::new(ManualClock::new(T0)));
+#[tokio::test]
+async fn a_moderators_block_gets_one_notice_an_appeal_and_is_audited() {
+    let db = kanava::storage::temporary();
+    let g = guard(&db, Arc::new(ManualClock::new(T0))).await;
     let u = user("u1");
     g.block_add(
         "webchat",
@@ -104,6 +106,7 @@ fn a_moderators_block_gets_one_notice_an_appeal_and_is_audited() {
         Some(T0 + DAY),
         T0,
     )
+    .await
     .expect("block");
     let first = g.check(&u, T0 + 1, None);
     assert!(
@@ -139,11 +142,13 @@ fn a_moderators_block_gets_one_notice_an_appeal_and_is_audited() {
         Some("I did not mean it, [NUMBER]")
     );
     g.block_remove("webchat", "u1", "mod-ben", "appeal accepted", T0 + 4)
+        .await
         .expect("unblock");
     assert_eq!(g.check(&u, T0 + 5, None), GuardDecision::Allow);
     let kinds: Vec<(String, String)> = g
         .audit_log()
         .list(0, None)
+        .await
         .expect("audit")
         .into_iter()
         .map(|r| (r.kind, r.actor))
@@ -158,38 +163,43 @@ fn a_moderators_block_gets_one_notice_an_appeal_and_is_audited() {
     );
 }
 
-#[test]
-fn blocks_and_strikes_survive_a_restart() {
+#[tokio::test]
+async fn blocks_and_strikes_survive_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = Arc::new(ManualClock::new(T0));
     let u = user("u2");
     {
-        let db = sled::open(dir.path()).expect("db");
-        let g = guard(&db, clock.clone());
+        let db = kanava::storage::open_embedded(dir.path()).expect("storage");
+        let g = guard(&db, clock.clone()).await;
         g.violation(&u, T0, Violation::Advertising);
         g.violation(&u, T0 + 1, Violation::Advertising);
         g.block_add("webchat", "other", "mod-anna", "test", None, T0)
+            .await
             .expect("block");
-        db.flush().expect("flush");
+        g.flush().await.expect("flush");
     }
-    let db = sled::open(dir.path()).expect("db");
-    let g = guard(&db, clock);
+    let db = kanava::storage::open_embedded(dir.path()).expect("storage");
+    let g = guard(&db, clock).await;
     assert!(
         g.violation(&u, T0 + 2, Violation::Advertising).is_some(),
         "two strikes from before plus one block"
     );
     assert!(blocked(&g.check(&user("other"), T0 + 3, None)));
     assert_eq!(
-        g.audit_log().list(0, Some("strike")).expect("audit").len(),
+        g.audit_log()
+            .list(0, Some("strike"))
+            .await
+            .expect("audit")
+            .len(),
         3
     );
 }
 
-#[test]
-fn flooding_is_slowed_then_a_strike() {
-    let db = sled::Config::new().temporary(true).open().expect("db");
+#[tokio::test]
+async fn flooding_is_slowed_then_a_strike() {
+    let db = kanava::storage::temporary();
     let clock = Arc::new(ManualClock::new(T0));
-    let g = guard(&db, clock);
+    let g = guard(&db, clock).await;
     let u = user("flooder");
     let decisions: Vec<GuardDecision> = (0..40).map(|i| g.check(&u, T0 + i, None)).collect();
     let allowed = decisions
@@ -211,15 +221,19 @@ fn flooding_is_slowed_then_a_strike() {
         .count();
     assert_eq!(slow, 1, "one 'please slow down', then drop");
     assert_eq!(
-        g.audit_log().list(0, Some("strike")).expect("audit").len(),
+        g.audit_log()
+            .list(0, Some("strike"))
+            .await
+            .expect("audit")
+            .len(),
         1,
         "sustained flooding is a strike"
     );
 }
 
-#[test]
-fn limiter_memory_stays_bounded_under_100k_identities() {
-    let db = sled::Config::new().temporary(true).open().expect("db");
+#[tokio::test]
+async fn limiter_memory_stays_bounded_under_100k_identities() {
+    let db = kanava::storage::temporary();
     let clock = Arc::new(ManualClock::new(T0));
     // Generous shared limits: this is about the per-user limiter's memory.
     let config = TermsConfig {
@@ -233,8 +247,9 @@ fn limiter_memory_stays_bounded_under_100k_identities() {
         },
         ..TermsConfig::default()
     };
-    let g =
-        TermsGuard::open(&db, config, IdentifierKey::new([7; 32]), clock.clone()).expect("guard");
+    let g = TermsGuard::open(&db, config, IdentifierKey::new([7; 32]), clock.clone())
+        .await
+        .expect("guard");
     for i in 0..100_000u64 {
         assert_eq!(
             g.check(&user(&format!("u{i}")), T0, None),
@@ -266,11 +281,11 @@ fn limiter_memory_stays_bounded_under_100k_identities() {
     assert_eq!(g.tracked(), 0);
 }
 
-#[test]
-fn enumeration_blocks_within_a_handful_and_a_spike_locks_identifiers_down() {
-    let db = sled::Config::new().temporary(true).open().expect("db");
+#[tokio::test]
+async fn enumeration_blocks_within_a_handful_and_a_spike_locks_identifiers_down() {
+    let db = kanava::storage::temporary();
     let clock = Arc::new(ManualClock::new(T0));
-    let g = guard(&db, clock);
+    let g = guard(&db, clock).await;
     let key = g.identifier_key().expect("key").clone();
     let ids = |n: u64| vec![key.hash(&n.to_string()).expect("hash")];
 
@@ -348,8 +363,9 @@ fn enumeration_blocks_within_a_handful_and_a_spike_locks_identifiers_down() {
     let alerts = g
         .audit_log()
         .list(0, Some("enumeration_alert"))
+        .await
         .expect("audit");
     assert!(alerts.iter().any(|a| a.subject.is_none()), "a global alert");
-    g.lift_lockdown("mod-anna", T0 + 200);
+    g.lift_lockdown("mod-anna", T0 + 200).await;
     assert!(!g.lockdown_active());
 }

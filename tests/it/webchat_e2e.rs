@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use kanava::storage::{Role, SledStore, Store};
+use kanava::storage::Role;
 use serde_json::json;
 
 use crate::support::{self, ask, connect, hello, next, send, Server};
@@ -107,8 +107,12 @@ async fn asks_in_three_languages_and_the_transcript_is_stored() {
     drop(ws);
     assert!(server.stop().success(), "graceful shutdown exits 0");
 
-    let store = SledStore::open(&data).expect("store free after shutdown");
-    let all = store.transcript_all().expect("transcript");
+    let storage = kanava::storage::open_embedded(&data).expect("store free after shutdown");
+    let all = storage
+        .conversations
+        .transcript_all()
+        .await
+        .expect("transcript");
     assert_eq!(all.len(), 10);
     let user_lines: Vec<&str> = all
         .iter()

@@ -1,4 +1,4 @@
-//! The stored record types.
+//! The records of conversations: transcript lines, feedback, session state, and their keys.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -7,7 +7,7 @@ use kanava_adapter::Lang;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::clock::Micros;
+use crate::Micros;
 
 /// The key of one conversation: channel instance and chat.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -158,6 +158,100 @@ pub struct SessionState {
     pub lang: Lang,
     /// Whether the user chose the language (then detection does not change it).
     pub lang_chosen: bool,
+}
+
+/// One platform identity: a user of one channel instance.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Identity {
+    /// Channel instance.
+    pub channel: String,
+    /// Platform user id.
+    pub user: String,
+}
+
+impl Identity {
+    /// The identity of `user` on `channel`.
+    pub fn new(channel: impl Into<String>, user: impl Into<String>) -> Self {
+        Self {
+            channel: channel.into(),
+            user: user.into(),
+        }
+    }
+
+    /// Length-prefixed bytes, so no user id can forge another channel's key.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut k = Vec::with_capacity(self.channel.len() + self.user.len() + 4);
+        k.extend_from_slice(&(self.channel.len() as u32).to_be_bytes());
+        k.extend_from_slice(self.channel.as_bytes());
+        k.extend_from_slice(self.user.as_bytes());
+        k
+    }
+
+    /// Parses [`Identity::to_bytes`].
+    pub fn from_bytes(k: &[u8]) -> Option<Self> {
+        let len = u32::from_be_bytes(k.get(..4)?.try_into().ok()?) as usize;
+        let channel = std::str::from_utf8(k.get(4..4 + len)?).ok()?;
+        let user = std::str::from_utf8(k.get(4 + len..)?).ok()?;
+        Some(Self::new(channel, user))
+    }
+
+    /// The subject index prefix of this identity.
+    pub fn subject_key(&self) -> [u8; 16] {
+        subject_key(&self.channel, &self.user)
+    }
+}
+
+impl fmt::Display for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.channel, self.user)
+    }
+}
+
+/// Everything of one identity in the conversation records, for an access request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubjectRecords {
+    /// Transcript lines, oldest first.
+    pub transcripts: Vec<TranscriptRecord>,
+    /// Ratings given, oldest first.
+    pub feedback: Vec<FeedbackRecord>,
+    /// The session state of the conversations their transcript lines belong to.
+    pub sessions: Vec<SessionState>,
+}
+
+/// How many conversation records an erasure removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erased {
+    /// Transcript lines.
+    pub transcripts: u64,
+    /// Ratings.
+    pub feedback: u64,
+    /// Sessions.
+    pub sessions: u64,
+}
+
+/// The classes of conversation records a retention purge works through, by time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordClass {
+    /// Transcript lines, by when they were written.
+    Transcripts,
+    /// Feedback, by when it was given.
+    Feedback,
+    /// Session state, by the session's last message.
+    Sessions,
+}
+
+impl RecordClass {
+    /// Every class, in purge order.
+    pub const ALL: [RecordClass; 3] = [Self::Transcripts, Self::Feedback, Self::Sessions];
+
+    /// The class's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Transcripts => "transcripts",
+            Self::Feedback => "feedback",
+            Self::Sessions => "sessions",
+        }
+    }
 }
 
 /// Counts of stored records.
