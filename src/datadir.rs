@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::guard::IdentifierKey;
-use crate::server::StartError;
+use crate::services::StartError;
 
 /// Makes new files and directories of this process owner-only: the umask applies at creation,
 /// so there is no moment in which a file (a sled segment, a socket) is readable to others.

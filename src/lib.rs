@@ -19,5 +19,7 @@ pub mod policy;
 pub mod redact;
 pub mod retention;
 pub mod server;
+pub mod services;
+pub mod staff;
 pub mod storage;
 pub mod subject;

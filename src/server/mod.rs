@@ -15,59 +15,12 @@ use tracing::{error, info};
 
 mod channels;
 
-use crate::clock::{SystemClock, MINUTE};
+use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::engine::{Engine, EngineConfig, Parts};
-use crate::guard::{Guard, TermsGuard};
-use crate::knowledge::KnowledgeBase;
-use crate::metrics::Metrics;
-use crate::policy::RuleClassifier;
-use crate::redact::PiiRedactor;
-use crate::storage::ConversationStore;
+use crate::engine::Engine;
+use crate::services::Services;
 
-/// Why the service could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The knowledge files have problems.
-    #[error("the knowledge base has {} problem(s):\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
-    Knowledge(Vec<crate::knowledge::Problem>),
-    /// Storage could not be opened.
-    #[error(transparent)]
-    Store(#[from] crate::storage::StoreError),
-    /// The data directory, socket or listen address failed.
-    #[error("{what}: {source}")]
-    Io {
-        /// What was being done.
-        what: String,
-        /// Why it failed.
-        source: std::io::Error,
-    },
-}
-
-/// An engine with its store and guard, built from configuration.
-pub fn build_engine(
-    config: &Config,
-    store: Arc<dyn ConversationStore>,
-    guard: Arc<dyn Guard>,
-) -> Result<Engine, StartError> {
-    let knowledge = KnowledgeBase::load(&config.knowledge_dir).map_err(StartError::Knowledge)?;
-    let parts = Parts {
-        knowledge: Arc::new(knowledge),
-        store,
-        guard,
-        redactor: Arc::new(PiiRedactor::warmed()),
-        classifier: Arc::new(RuleClassifier),
-        clock: Arc::new(SystemClock),
-        metrics: Metrics::new(),
-    };
-    let engine_config = EngineConfig {
-        session_idle: u64::from(config.session_idle_minutes) * MINUTE,
-        default_language: config.default_language,
-        confidence_threshold: config.confidence_threshold,
-        ..EngineConfig::default()
-    };
-    Ok(Engine::new(parts, engine_config))
-}
+pub use crate::services::StartError;
 
 #[derive(Clone)]
 struct AppState {
@@ -116,31 +69,12 @@ pub async fn run(
     mut shutdown: Shutdown,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), StartError> {
-    crate::datadir::prepare(&config.data_dir)?;
-    let storage = crate::storage::open_embedded(&config.data_dir)?;
-    let clock: Arc<dyn crate::clock::Clock> = Arc::new(SystemClock);
-    let guard = Arc::new(
-        TermsGuard::open(
-            &storage,
-            config.terms.clone(),
-            crate::datadir::identifier_key(&config.data_dir, config.identifier_secret)?,
-            clock,
-        )
-        .await?,
-    );
-    let engine = Arc::new(build_engine(
-        &config,
-        storage.conversations.clone(),
-        guard.clone(),
-    )?);
-    let ctx = crate::control::Context {
-        storage: storage.clone(),
-        guard: guard.clone(),
-        retention: config.retention,
-        legal_hold: config.legal_hold,
-        engine: Some(engine.clone()),
-    };
-    let purge_job = tokio::spawn(purge_daily(ctx.clone(), config.purge_interval));
+    let mut services = Services::open(&config).await?;
+    let engine = services.build_engine(&config)?;
+    services.engine = Some(engine.clone());
+    let services = Arc::new(services);
+    let (storage, guard) = (services.storage.clone(), services.guard.clone());
+    let purge_job = tokio::spawn(purge_daily(services.clone(), config.purge_interval));
     // The guard's per-user state (rate-limiter keys, dropped-message counts, identifier
     // histories, strikes) is trimmed every minute, not only on that user's next event, so idle
     // users cost no memory.
@@ -155,7 +89,7 @@ pub async fn run(
             }
         })
     };
-    let control = crate::control::listen(&config.data_dir, ctx)
+    let control = crate::control::listen(&config.data_dir, services.clone())
         .await
         .map_err(|source| StartError::Io {
             what: "cannot open the control socket".into(),
@@ -221,7 +155,7 @@ pub async fn run(
     evict_job.abort();
     // Everything acknowledged was flushed already; this makes the rest (queued moderation
     // writes, audit records) durable before exit.
-    if let Err(e) = guard.flush().await {
+    if let Err(e) = services.flush().await {
         error!(error = %e, "final flush failed");
     }
     let _ = std::fs::remove_file(crate::control::socket_path(&config.data_dir));
@@ -233,32 +167,26 @@ pub async fn run(
 
 /// The background purge: soon after start, then every `interval`. Batches pause briefly so live
 /// messages go first.
-async fn purge_daily(ctx: crate::control::Context, interval: crate::clock::Micros) {
+async fn purge_daily(services: Arc<Services>, interval: crate::clock::Micros) {
     let mut wait = std::time::Duration::from_secs(60);
     loop {
         tokio::time::sleep(wait).await;
         wait = std::time::Duration::from_micros(interval);
-        let ctx = ctx.clone();
+        let services = services.clone();
         // On the blocking pool (the embedded backend works when called, and a purge is long),
         // so the workers that answer users stay free; a panic is reported, the loop goes on.
         let runtime = tokio::runtime::Handle::current();
         let run = tokio::task::spawn_blocking(move || {
             runtime.block_on(async move {
-                use crate::clock::Clock;
-                let now = SystemClock.now();
-                crate::retention::purge(
-                    crate::retention::Stores {
-                        conversations: ctx.storage.conversations.as_ref(),
-                        moderation: ctx.storage.moderation.as_ref(),
-                        audit: ctx.guard.audit_log(),
-                    },
-                    &ctx.retention,
-                    now,
-                    false,
-                    "system",
-                    std::time::Duration::from_millis(2),
-                )
-                .await
+                let stores = crate::retention::Stores {
+                    conversations: services.storage.conversations.as_ref(),
+                    moderation: services.storage.moderation.as_ref(),
+                    audit: services.guard.audit_log(),
+                };
+                let now = services.clock.now();
+                let pause = std::time::Duration::from_millis(2);
+                crate::retention::purge(stores, &services.retention, now, false, "system", pause)
+                    .await
             })
         })
         .await;

@@ -378,3 +378,90 @@ fn odd_arguments_get_an_error_never_a_panic() {
         "a refused command created the data directory"
     );
 }
+
+#[test]
+fn appeals_are_decided_from_the_command_line_and_staff_ids_are_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    // Offline commands work on an existing data directory only (a mistyped path is an error).
+    std::fs::create_dir(&data).expect("data dir");
+    let who = ["--channel", "telegram", "--user", "42", "--reason"];
+    let run = |args: &[&str]| crate::support::kanava_data(args, &data);
+    let ok = |args: &[&str]| crate::support::kanava_data_ok(args, &data);
+    let cmd = |head: &[&'static str], reason: &'static str, tail: &[&'static str]| {
+        let mut v: Vec<&str> = head.to_vec();
+        v.extend(who);
+        v.push(reason);
+        v.extend(tail);
+        v
+    };
+    ok(&cmd(
+        &["block", "add"],
+        "flooding",
+        &["--moderator", "mod-anna"],
+    ));
+
+    // A personal id with a space, or one of kanava's own, is refused before anything happens.
+    for bad in ["anna k", "system", ""] {
+        let out = run(&cmd(
+            &["block", "appeal"],
+            "r",
+            &["--reject", "--moderator", bad],
+        ));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{bad:?} accepted");
+        assert!(
+            err.contains("staff id") && !err.contains("panicked"),
+            "{bad:?}: {err}"
+        );
+    }
+    // Neither --accept nor --reject: clap says which flag is missing.
+    let out = run(&cmd(&["block", "appeal"], "r", &["--moderator", "mod-ben"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--reject"));
+
+    ok(&cmd(
+        &["block", "appeal"],
+        "not convinced",
+        &["--reject", "--moderator", "mod-ben"],
+    ));
+    assert!(ok(&["block", "list", "--json"]).contains("\"user\":\"42\""));
+    ok(&cmd(
+        &["block", "appeal"],
+        "apologised",
+        &["--accept", "--moderator", "mod-ben"],
+    ));
+    assert!(!ok(&["block", "list", "--json"]).contains("\"user\":\"42\""));
+
+    // --data also goes before the command, like --config.
+    let out = Command::new(kanava_bin())
+        .arg("--data")
+        .arg(&data)
+        .args(["audit", "--json"])
+        .output()
+        .expect("run");
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let seen: Vec<(&str, &str)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap_or_default(),
+                r["actor"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("block", "mod-anna"),
+            ("appeal_rejected", "mod-ben"),
+            ("unblock", "mod-ben")
+        ]
+    );
+    assert!(records[2]["reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("appeal accepted: apologised")));
+}

@@ -20,6 +20,7 @@ mod quality;
 mod redaction;
 mod retention;
 mod retrieval;
+mod staff;
 mod subject;
 mod support;
 mod telegram_e2e;
