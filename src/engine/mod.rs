@@ -285,20 +285,29 @@ impl Engine {
         now: Micros,
     ) -> Turn {
         let mut session = self.sessions.touch(conv, user, hint, now).await;
-        let decision = self.parts.knowledge.ask_with_threshold(
-            &redacted.text,
-            Some(session.lang),
-            self.config.confidence_threshold,
-        );
+        // Language first, then the verdict; only a general question is ranked, so a refused
+        // message costs no retrieval.
+        let detected = self.parts.knowledge.detect_language(&redacted.text);
+        let session_lang = session.lang;
         if !session.lang_chosen {
-            if let Some(l) = decision.detected {
+            if let Some(l) = detected {
                 session.lang = l;
             }
         }
         let lang = session.lang;
         let class = self.parts.classifier.classify(&redacted.text, lang);
+        let mut confidence = None;
         let (reply, outcome) = match class.verdict {
-            Verdict::General => self.answer(&decision, lang),
+            Verdict::General => {
+                let decision = self.parts.knowledge.decide(
+                    &redacted.text,
+                    detected,
+                    Some(session_lang),
+                    self.config.confidence_threshold,
+                );
+                confidence = Some(decision.confidence);
+                self.answer(&decision, lang)
+            }
             Verdict::CaseSpecific => (
                 Outbound::plain(
                     OutboundKind::Refusal,
@@ -337,7 +346,6 @@ impl Engine {
                 .collect(),
             ..user_record(conv, user, &session, lang, now)
         };
-        let confidence = (class.verdict == Verdict::General).then_some(decision.confidence);
         self.log_and_reply(conv, session, user_record, reply, outcome, confidence, now)
             .await
     }

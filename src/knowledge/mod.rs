@@ -135,7 +135,18 @@ impl KnowledgeBase {
         session_lang: Option<Lang>,
         threshold: f32,
     ) -> Decision {
-        let detected = self.detect_language(text);
+        self.decide(text, self.detect_language(text), session_lang, threshold)
+    }
+
+    /// [`KnowledgeBase::ask_with_threshold`] for a caller that has already detected the
+    /// language (the engine does, to classify before it ranks).
+    pub fn decide(
+        &self,
+        text: &str,
+        detected: Option<Lang>,
+        session_lang: Option<Lang>,
+        threshold: f32,
+    ) -> Decision {
         let m = match detected {
             Some(l) => self.rank(text, Some(l)),
             None => {

@@ -21,6 +21,7 @@ macro_rules! store_conformance_tests {
             records_of_one_identity_and_no_other,
             erasure_removes_one_identity_and_leaves_the_rest,
             purge_removes_what_is_due_in_bounded_steps,
+            purge_across_months_removes_exactly_what_is_due,
             moderation_state_round_trips,
             forgetting_removes_all_moderation_state_of_one_identity,
             strikes_and_expired_blocks_are_purged_by_time,
@@ -330,6 +331,107 @@ pub async fn purge_removes_what_is_due_in_bounded_steps(s: Storage) {
         1
     );
     assert_eq!(c.oldest(RecordClass::Sessions).await.expect("oldest"), None);
+}
+
+#[doc(hidden)]
+pub async fn purge_across_months_removes_exactly_what_is_due(s: Storage) {
+    // 2025-01-01, -02-01, -03-01 and -04-01, 00:00 UTC, in microseconds.
+    const JAN: u64 = 1_735_689_600_000_000;
+    const FEB: u64 = 1_738_368_000_000_000;
+    const MAR: u64 = 1_740_787_200_000_000;
+    const DAY: u64 = 86_400_000_000;
+    let c = &s.conversations;
+    // A turn across the turn of a month: the question in January, the answer in February.
+    c.append_turn(
+        &conv("webchat", "edge"),
+        &session("eve", FEB),
+        vec![
+            line("webchat", "eve", "edge", FEB - 1, Role::User, "q"),
+            line("webchat", "eve", "edge", FEB, Role::Bot, "a"),
+        ],
+    )
+    .await
+    .expect("turn across months");
+    let mut keys = Vec::new();
+    for (i, at) in [JAN, JAN + DAY, FEB + DAY, FEB + 20 * DAY, MAR + DAY]
+        .into_iter()
+        .enumerate()
+    {
+        let user = format!("u{i}");
+        keys.extend(
+            c.append_turn(
+                &conv("webchat", &user),
+                &session(&user, at),
+                vec![line("webchat", &user, &user, at, Role::User, "q")],
+            )
+            .await
+            .expect("turn"),
+        );
+        c.append_feedback(feedback("webchat", &user, &user, at))
+            .await
+            .expect("feedback");
+    }
+    let cutoff = FEB + 10 * DAY;
+    // Due: January's two, eve's question, February's first; eve's answer (Feb 1 00:00) too.
+    assert_eq!(
+        c.due(RecordClass::Transcripts, cutoff).await.expect("due"),
+        5
+    );
+    assert_eq!(c.due(RecordClass::Feedback, cutoff).await.expect("due"), 3);
+    let mut purged = 0;
+    loop {
+        let n = c
+            .purge(RecordClass::Transcripts, cutoff, 1)
+            .await
+            .expect("purge");
+        if n == 0 {
+            break;
+        }
+        purged += n;
+    }
+    assert_eq!(purged, 5);
+    assert_eq!(
+        c.due(RecordClass::Transcripts, cutoff).await.expect("due"),
+        0
+    );
+    assert_eq!(
+        c.oldest(RecordClass::Transcripts).await.expect("oldest"),
+        Some(FEB + 20 * DAY)
+    );
+    assert_eq!(c.stats().await.expect("stats").transcript, 2);
+    assert_eq!(c.transcript_record(keys[0]).await.expect("read"), None);
+    assert!(c.transcript_record(keys[3]).await.expect("read").is_some());
+    let all: Vec<u64> = c
+        .transcript_all()
+        .await
+        .expect("all")
+        .iter()
+        .map(|r| r.at)
+        .collect();
+    assert_eq!(all, [FEB + 20 * DAY, MAR + DAY], "in time order");
+    // Feedback has its own period: untouched by the transcripts' purge.
+    assert_eq!(c.stats().await.expect("stats").feedback, 5);
+    for (i, left) in [(0, 0), (2, 0), (3, 1), (4, 1)] {
+        let r = c
+            .records_of(&Identity::new("webchat", format!("u{i}")))
+            .await
+            .expect("records");
+        assert_eq!(r.transcripts.len(), left, "u{i}");
+    }
+    // A later record in an emptied month is kept like any other.
+    turn(&s, "webchat", "late", "late", JAN + 2 * DAY).await;
+    let r = c
+        .records_of(&Identity::new("webchat", "late"))
+        .await
+        .expect("records");
+    assert_eq!(r.transcripts.len(), 2);
+    assert_eq!(
+        c.erase_of(&Identity::new("webchat", "late"))
+            .await
+            .expect("erase")
+            .transcripts,
+        2
+    );
 }
 
 #[doc(hidden)]

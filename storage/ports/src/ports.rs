@@ -59,7 +59,9 @@ pub trait ConversationStore: Send + Sync + std::fmt::Debug {
     fn erase_of(&self, who: &Identity) -> StoreFuture<Erased>;
 
     /// Removes up to `limit` records of `class` older than `cutoff` (with their index entries,
-    /// atomically); returns how many went. Zero means none is due.
+    /// atomically); returns how many went. Zero means none is due. A backend that keeps records
+    /// in time partitions may remove a whole due partition in one call, more than `limit`:
+    /// dropping a partition costs the same whatever it holds.
     fn purge(&self, class: RecordClass, cutoff: Micros, limit: usize) -> StoreFuture<u64>;
 
     /// How many records of `class` are older than `cutoff` (a dry run).

@@ -9,6 +9,7 @@ mod channels;
 mod commit;
 mod conversations;
 mod moderation;
+mod partitions;
 
 use std::path::Path;
 use std::sync::Arc;

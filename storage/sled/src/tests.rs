@@ -4,7 +4,9 @@
 use kanava_adapter::{ChannelId, Lang};
 use kanava_store::audit as chain_audit;
 use kanava_store::audit::{AuditEntry, AuditRecord, GENESIS};
-use kanava_store::{ConversationKey, Identity, Role, SessionState, Storage, TranscriptRecord};
+use kanava_store::{
+    ConversationKey, Identity, RecordClass, Role, SessionState, Storage, TranscriptRecord,
+};
 
 use super::*;
 
@@ -156,7 +158,7 @@ async fn erasure_leaves_nothing_of_the_person_in_any_tree() {
                 String::from_utf8_lossy(&name)
             );
             // The subject index holds hashes only; none of alice's is left.
-            if &*name == b"by_subject" {
+            if String::from_utf8_lossy(&name).contains("by_subject") {
                 assert!(!k.starts_with(&alice.subject_key()));
             }
         }
@@ -210,4 +212,72 @@ async fn a_deleted_or_unreadable_audit_record_is_detected() {
         .broken
         .expect("detected");
     assert!(broken.1.contains("unreadable"), "{broken:?}");
+}
+
+#[tokio::test]
+async fn records_of_the_layout_before_partitions_are_moved_into_months() {
+    // 2025-01-15 and 2025-03-15 UTC.
+    let (jan, mar) = (1_736_899_200_000_000u64, 1_741_996_800_000_000u64);
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        // The old layout: one `transcript` tree, its entries in `by_subject` tagged 't'.
+        let db = sled::Config::new().path(dir.path()).open().expect("sled");
+        let old = db.open_tree("transcript").expect("tree");
+        let index = db.open_tree("by_subject").expect("tree");
+        for (seq, (user, at)) in [("alice", jan), ("alice", mar), ("bob", mar)]
+            .into_iter()
+            .enumerate()
+        {
+            let key = kanava_store::RecordKey {
+                at,
+                seq: seq as u64,
+            }
+            .to_bytes();
+            old.insert(key, serde_json::to_vec(&line(user, at)).expect("json"))
+                .expect("insert");
+            let mut k = Identity::new("webchat", user).subject_key().to_vec();
+            k.push(b't');
+            k.extend_from_slice(&key);
+            index.insert(k, &[][..]).expect("index");
+        }
+        db.flush().expect("flush");
+    }
+    let s = open(dir.path()).expect("open migrates");
+    let alice = Identity::new("webchat", "alice");
+    let r = s.conversations.records_of(&alice).await.expect("records");
+    assert_eq!(r.transcripts.len(), 2);
+    assert_eq!(s.conversations.stats().await.expect("stats").transcript, 3);
+    // A cutoff in February: January goes whole, March stays.
+    let cutoff = 1_739_000_000_000_000;
+    assert_eq!(
+        s.conversations
+            .purge(RecordClass::Transcripts, cutoff, 10)
+            .await
+            .expect("purge"),
+        1
+    );
+    assert_eq!(
+        s.conversations
+            .records_of(&alice)
+            .await
+            .expect("records")
+            .transcripts
+            .len(),
+        1
+    );
+    drop(s);
+    let db = sled::Config::new().path(dir.path()).open().expect("reopen");
+    let names: Vec<String> = db
+        .tree_names()
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n == "transcript"), "{names:?}");
+    assert!(names.iter().any(|n| n == "transcript@2025-03"), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n == "transcript@2025-01"),
+        "{names:?}"
+    );
+    let index = db.open_tree("by_subject").expect("tree");
+    assert_eq!(index.iter().count(), 0, "old index entries removed");
 }
