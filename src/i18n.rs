@@ -204,16 +204,7 @@ pub fn format_time(micros: crate::clock::Micros, lang: Lang) -> String {
     let secs = micros / 1_000_000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (h, m) = (rem / 3600, (rem % 3600) / 60);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(mo <= 2);
+    let (y, mo, d) = kanava_store::calendar::civil_from_days(days as i64);
     match lang {
         Lang::Fi => format!("{d}.{mo}.{y} klo {h:02}.{m:02} UTC"),
         Lang::Sv => format!("{y}-{mo:02}-{d:02} kl. {h:02}:{m:02} UTC"),

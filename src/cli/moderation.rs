@@ -260,16 +260,27 @@ fn parse_since(s: &str, now: u64) -> Result<u64> {
     let parts: Vec<i64> = s.split('-').filter_map(|p| p.parse().ok()).collect();
     if let [y, m, d] = parts[..] {
         if (1..=12).contains(&m) && (1..=31).contains(&d) {
-            // Days since the epoch (inverse of the civil-date algorithm in i18n::format_time).
-            let y = if m <= 2 { y - 1 } else { y };
-            let era = y.div_euclid(400);
-            let yoe = y - era * 400;
-            let mp = if m > 2 { m - 3 } else { m + 9 };
-            let doy = (153 * mp + 2) / 5 + d - 1;
-            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-            let days = era * 146_097 + doe - 719_468;
+            let days = kanava_store::calendar::days_from_civil(y, m, d);
             return Ok((days.max(0) as u64) * 86_400 * 1_000_000);
         }
     }
     bail!("--since {s:?}: expected a duration like 24h, 7d, 30m or a date like 2026-11-23")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn since_takes_durations_and_dates() {
+        let now = 1_738_368_000_000_000; // 2025-02-01 00:00 UTC
+        assert_eq!(super::parse_since("2025-02-01", 0).ok(), Some(now));
+        assert_eq!(
+            super::parse_since("1970-01-02", 0).ok(),
+            Some(86_400_000_000)
+        );
+        assert_eq!(
+            super::parse_since("1d", now).ok(),
+            Some(now - 86_400_000_000)
+        );
+        assert!(super::parse_since("2025-13-01", now).is_err());
+    }
 }

@@ -10,6 +10,7 @@
 //! hash of the user identity (access and erasure requests).
 
 pub mod audit;
+pub mod calendar;
 mod error;
 pub mod memory;
 pub mod moderation;

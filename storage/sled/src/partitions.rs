@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
+use kanava_store::calendar::{civil_from_days, days_from_civil};
 use kanava_store::{Micros, StoreError};
 
 use crate::db_error;
@@ -20,37 +21,14 @@ const DAY: i64 = 86_400_000_000;
 /// The month (UTC) a time falls in.
 pub(crate) fn month_of(at: Micros) -> Month {
     let days = (at / DAY as u64) as i64;
-    let (y, m) = civil_from_days(days);
+    let (y, m, _) = civil_from_days(days);
     y * 12 + m - 1
 }
 
 /// The first microsecond of a month.
 pub(crate) fn month_start(month: Month) -> Micros {
     let (y, m) = (month.div_euclid(12), month.rem_euclid(12) + 1);
-    (days_from_civil(y, m).max(0) * DAY) as Micros
-}
-
-/// Year and month of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m)
-}
-
-/// Days since 1970-01-01 of the first day of a month (`days_from_civil`).
-fn days_from_civil(y: i64, m: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    (days_from_civil(y, m, 1).max(0) * DAY) as Micros
 }
 
 fn label(month: Month) -> String {
