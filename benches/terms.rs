@@ -67,7 +67,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("guard/check", |b| {
         b.iter(|| {
             n = (n + 1) % users.len();
-            black_box(guard.check(black_box(&users[n]), 1_800_000_000_000_000, None))
+            black_box(guard.admit(black_box(&users[n]), 1_800_000_000_000_000, None))
         })
     });
 }

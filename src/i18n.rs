@@ -42,11 +42,15 @@ pub enum Text {
     CommandAppeal,
     /// `/appeal` from someone who is not blocked.
     NotBlocked,
+    /// Sent to the user when a moderator accepts their appeal.
+    AppealAccepted,
+    /// Sent to the user when a moderator rejects their appeal.
+    AppealRejected,
 }
 
 impl Text {
     /// Every system text.
-    pub const ALL: [Text; 18] = [
+    pub const ALL: [Text; 20] = [
         Text::Welcome,
         Text::Help,
         Text::Fallback,
@@ -65,6 +69,8 @@ impl Text {
         Text::CommandLanguage,
         Text::CommandAppeal,
         Text::NotBlocked,
+        Text::AppealAccepted,
+        Text::AppealRejected,
     ];
 
     /// The text in a language.
@@ -92,6 +98,12 @@ impl Text {
             (NotBlocked, Fi) => "Sinua ei ole estetty, joten valitettavaa ei ole. Kirjoita kysymyksesi tavalliseen tapaan.",
             (NotBlocked, Sv) => "Du är inte blockerad, så det finns inget att överklaga. Skriv din fråga som vanligt.",
             (NotBlocked, En) => "You are not blocked, so there is nothing to appeal. Just write your question.",
+            (AppealAccepted, Fi) => "Valituksesi on käsitelty ja hyväksytty: esto on poistettu. Voit taas kysyä chatissa. Muistathan, että chatissa kysytään vain yleisiä kysymyksiä eikä siinä saa mainostaa.",
+            (AppealAccepted, Sv) => "Din överklagan har behandlats och godkänts: blockeringen är hävd. Du kan ställa frågor i chatten igen. Kom ihåg att chatten bara är för allmänna frågor och att reklam inte är tillåten.",
+            (AppealAccepted, En) => "Your appeal has been reviewed and accepted: the block has been lifted. You can ask questions in the chat again. Please remember that the chat is for general questions only and advertising is not allowed.",
+            (AppealRejected, Fi) => "Valituksesi on käsitelty, mutta estoa ei poisteta. Esto päättyy aikanaan, jos sille on asetettu päättymisaika. Yleistä tietoa löydät osoitteesta migri.fi.",
+            (AppealRejected, Sv) => "Din överklagan har behandlats, men blockeringen kvarstår. Blockeringen upphör när dess tid går ut, om en sådan har satts. Allmän information finns på migri.fi.",
+            (AppealRejected, En) => "Your appeal has been reviewed, but the block stays. It ends when its time runs out, if an end was set. General information is available at migri.fi.",
             (LanguageUnknown, En) => "I can switch to Finnish (fi), Swedish (sv) or English (en). For example: /language fi",
             (FeedbackThanks, Fi) => "Kiitos palautteestasi!",
             (FeedbackThanks, Sv) => "Tack för din respons!",

@@ -32,6 +32,9 @@ pub enum StartError {
         /// Why it failed.
         source: std::io::Error,
     },
+    /// A channel instance could not be started.
+    #[error("{0}")]
+    Channel(String),
 }
 
 /// Everything a running kanava (or one data command) works with.
@@ -43,6 +46,9 @@ pub struct Services {
     pub guard: Arc<TermsGuard>,
     /// The conversation pipeline; `None` for data commands, which answer no one.
     pub engine: Option<Arc<Engine>>,
+    /// The running channel instances; `None` unless serving (then users can be told things
+    /// outside a reply, e.g. an appeal decision).
+    pub channels: Option<Arc<crate::server::Registry>>,
     /// Retention periods.
     pub retention: RetentionConfig,
     /// Erasure is refused (archive rules).
@@ -79,6 +85,7 @@ impl Services {
             storage,
             guard: Arc::new(guard),
             engine: None,
+            channels: None,
             retention: config.retention,
             legal_hold: config.legal_hold,
             clock,

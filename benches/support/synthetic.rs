@@ -64,6 +64,8 @@ pub fn knowledge_base(n: usize) -> (KnowledgeBase, Vec<(String, String)>) {
             Topic {
                 id: format!("topic-{i}"),
                 related: Vec::new(),
+                sources: Vec::new(),
+                reviewed: None,
                 texts,
             }
         })

@@ -142,6 +142,12 @@ pub(crate) fn block(ctx: &Ctx, command: BlockCommand) -> Result<ExitCode> {
     };
     match ctx.operate(moderator.as_deref(), operation)? {
         Outcome::Block(b) => println!("{}", serde_json::to_string(&b)?),
+        Outcome::Appeal { block, told } => {
+            println!(
+                "{}",
+                serde_json::to_string(&serde_json::json!({ "block": block, "told": told }))?
+            );
+        }
         Outcome::Blocks(list) if json => {
             for b in list {
                 println!("{}", serde_json::to_string(&b)?);

@@ -1,97 +1,198 @@
-//! The platform channels' configuration sections, validated into settings the server turns
-//! into adapters. Secrets (tokens, webhook secrets) never appear in error messages.
+//! Channel instances: `[channels.NAME]` sections with a `kind`, each checked by its adapter
+//! crate's own settings type, so two Telegram bots (or two web chats) can run side by side.
+//! The older one-per-platform sections (`[webchat]`, `[telegram]`, `[botframework]`,
+//! `[matrix]`) still work: each is the instance of that name. Secrets never appear in errors.
 
-use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+use kanava_adapter::{ChannelId, SettingError, SettingsContext};
+use serde::de::DeserializeOwned;
 
 use super::{key_err, ConfigError};
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawTelegram {
-    enabled: Option<bool>,
-    token: Option<String>,
-    api_url: Option<String>,
-    mode: Option<String>,
-    webhook_url: Option<String>,
-    webhook_secret: Option<String>,
-    groups: Option<String>,
-    poll_timeout_seconds: Option<i64>,
+/// The platform sections of the first configuration format.
+pub(super) const LEGACY: [&str; 4] = ["webchat", "telegram", "botframework", "matrix"];
+
+/// One channel instance's checked settings.
+#[derive(Debug, Clone)]
+pub enum ChannelSettings {
+    /// The built-in web chat.
+    #[cfg(feature = "webchat")]
+    WebChat(kanava_webchat::WebChatConfig),
+    /// A Telegram bot.
+    #[cfg(feature = "telegram")]
+    Telegram(kanava_telegram::TelegramConfig),
+    /// A Bot Framework app.
+    #[cfg(feature = "botframework")]
+    BotFramework(kanava_botframework::BotFrameworkConfig),
+    /// A Matrix account.
+    #[cfg(feature = "matrix")]
+    Matrix(kanava_matrix::MatrixConfig),
 }
 
-/// How Telegram updates arrive.
-#[derive(Clone, PartialEq, Eq)]
-pub enum TelegramMode {
-    /// Long polling.
-    Polling,
-    /// A webhook at `url`, authenticated by `secret`.
-    Webhook {
-        /// The public URL Telegram posts to.
-        url: url::Url,
-        /// The shared secret header value.
-        secret: String,
-    },
+/// A channel instance: its name (the `channel` of every identity on it) and settings.
+#[derive(Debug, Clone)]
+pub struct ChannelSpec {
+    /// The instance name.
+    pub name: ChannelId,
+    /// Its settings.
+    pub settings: ChannelSettings,
 }
 
-impl std::fmt::Debug for TelegramMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TelegramMode::Polling => f.write_str("polling"),
-            TelegramMode::Webhook { url, .. } => write!(f, "webhook at {url}"),
+impl ChannelSpec {
+    /// The kind, as written in `kind = "…"`.
+    pub fn kind(&self) -> &'static str {
+        match &self.settings {
+            #[cfg(feature = "webchat")]
+            ChannelSettings::WebChat(_) => "webchat",
+            #[cfg(feature = "telegram")]
+            ChannelSettings::Telegram(_) => "telegram",
+            #[cfg(feature = "botframework")]
+            ChannelSettings::BotFramework(_) => "botframework",
+            #[cfg(feature = "matrix")]
+            ChannelSettings::Matrix(_) => "matrix",
+        }
+    }
+
+    /// The HTTP path the instance is reached at, with the key that sets it, if it serves one.
+    fn mount(&self) -> Option<(String, &'static str)> {
+        match &self.settings {
+            #[cfg(feature = "webchat")]
+            ChannelSettings::WebChat(w) => Some((w.path.clone(), "path")),
+            #[cfg(feature = "telegram")]
+            ChannelSettings::Telegram(t) => match &t.mode {
+                kanava_telegram::Mode::Webhook { public_url, .. } => {
+                    Some((public_url.path().to_string(), "webhook_url"))
+                }
+                kanava_telegram::Mode::Polling => None,
+            },
+            #[cfg(feature = "botframework")]
+            ChannelSettings::BotFramework(b) => Some((b.path.clone(), "path")),
+            #[cfg(feature = "matrix")]
+            ChannelSettings::Matrix(_) => None,
         }
     }
 }
 
-/// Validated Telegram settings.
-#[derive(Clone)]
-pub struct TelegramSettings {
-    /// The bot token.
-    pub token: String,
-    /// The Bot API server.
-    pub api_url: url::Url,
-    /// Polling or webhook.
-    pub mode: TelegramMode,
-    /// Answer in groups when mentioned (`true`) or never.
-    pub answer_in_groups: bool,
-    /// Seconds one `getUpdates` call waits.
-    pub poll_timeout_seconds: u32,
+/// An instance name: 1–32 of `a-z 0-9 _ -`, starting with a letter or digit (it appears in
+/// identities, audit records and the CLI's `--channel`).
+pub fn valid_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && name.as_bytes()[0].is_ascii_alphanumeric()
 }
 
-impl std::fmt::Debug for TelegramSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TelegramSettings")
-            .field("api_url", &self.api_url.as_str())
-            .field("mode", &self.mode)
-            .field("answer_in_groups", &self.answer_in_groups)
-            .finish_non_exhaustive()
+/// How an instance's name is written in environment variables: `KANAVA_CHANNELS_<THIS>_<KEY>`.
+pub(super) fn env_form(name: &str) -> String {
+    name.to_ascii_uppercase().replace('-', "_")
+}
+
+/// The channel sections, taken out of the raw table before the rest is read.
+#[derive(Debug, Default)]
+pub(super) struct Sections {
+    legacy: Vec<(&'static str, toml::Table)>,
+    instances: BTreeMap<String, toml::Table>,
+}
+
+impl Sections {
+    pub(super) fn take(table: &mut toml::Table) -> Result<Self, ConfigError> {
+        let mut out = Sections::default();
+        for name in LEGACY {
+            match table.remove(name) {
+                None => {}
+                Some(toml::Value::Table(t)) => out.legacy.push((name, t)),
+                Some(_) => return Err(key_err(name, "must be a table")),
+            }
+        }
+        match table.remove("channels") {
+            None => {}
+            Some(toml::Value::Table(t)) => {
+                for (name, v) in t {
+                    let key = format!("channels.{name}");
+                    if !valid_name(&name) {
+                        return Err(key_err(
+                            &key,
+                            "an instance name is 1 to 32 of a-z, 0-9, _ and -, starting with a letter or digit",
+                        ));
+                    }
+                    let toml::Value::Table(t) = v else {
+                        return Err(key_err(
+                            &key,
+                            "must be a table, e.g. [channels.telegram-sv]",
+                        ));
+                    };
+                    out.instances.insert(name, t);
+                }
+            }
+            Some(_) => return Err(key_err("channels", "must be a table of instances")),
+        }
+        Ok(out)
     }
 }
 
-fn parse_url(key: &str, s: &str) -> Result<url::Url, ConfigError> {
-    let u = url::Url::parse(s).map_err(|e| key_err(key, format!("{s:?} is not a URL: {e}")))?;
-    if !matches!(u.scheme(), "http" | "https") {
-        return Err(key_err(key, format!("{s:?} must be an http(s) URL")));
-    }
-    Ok(u)
+fn setting_err(prefix: &str, e: SettingError) -> ConfigError {
+    key_err(&format!("{prefix}.{}", e.key), e.message)
 }
 
-fn is_loopback(u: &url::Url) -> bool {
-    match u.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
+/// `enabled`, taken out of a section (the adapters' settings do not know it).
+fn take_enabled(
+    section: &mut toml::Table,
+    prefix: &str,
+    from_env: &HashMap<String, String>,
+) -> Result<Option<bool>, ConfigError> {
+    let key = format!("{prefix}.enabled");
+    match section.remove("enabled") {
+        None => Ok(None),
+        Some(toml::Value::Boolean(b)) => Ok(Some(b)),
+        Some(v) => match (super::coerce_bool(&v), from_env.get(&key)) {
+            // Shells write booleans as 1, yes, on.
+            (Some(b), Some(_)) => Ok(Some(b)),
+            (_, var) => Err(key_err(
+                &key,
+                format!(
+                    "expected true or false{}",
+                    var.map(|v| format!(" (set by {v})")).unwrap_or_default()
+                ),
+            )),
+        },
     }
 }
 
-/// A channel section whose credentials are set but whose `enabled` is not: an error, since
-/// starting no channel without a word is what the operator least expects.
+/// Reads a section into an adapter's settings type; errors name the full key and the variable
+/// that set it.
+fn read<T: DeserializeOwned>(
+    section: toml::Table,
+    prefix: &str,
+    from_env: &HashMap<String, String>,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(toml::Value::Table(section)).map_err(|e| {
+        let key = format!("{prefix}.{}", e.path());
+        let message = e.into_inner().to_string();
+        match from_env.get(&key) {
+            None => key_err(&key, message),
+            Some(var) => {
+                let hint = if message.contains("expected a sequence") {
+                    format!("; a list is written as a TOML array, e.g. {var}='[\"https://a.example\", \"https://b.example\"]'")
+                } else {
+                    String::new()
+                };
+                key_err(&key, format!("{message} (set by {var}){hint}"))
+            }
+        }
+    })
+}
+
+/// A section with credentials but no `enabled`: an error, since starting no channel without a
+/// word is what the operator least expects.
 fn undecided(
     section: &str,
     enabled: Option<bool>,
-    credential: Option<(&str, bool)>,
+    credential: Option<&str>,
 ) -> Result<(), ConfigError> {
     match (enabled, credential) {
-        (None, Some((key, true))) => Err(key_err(
+        (None, Some(key)) => Err(key_err(
             &format!("{section}.enabled"),
             format!(
                 "missing: {section}.{key} is set, but the channel starts only with enabled = true (KANAVA_{}_ENABLED=true); set it to false to keep the channel off",
@@ -102,428 +203,192 @@ fn undecided(
     }
 }
 
-pub(super) fn telegram(raw: RawTelegram) -> Result<Option<TelegramSettings>, ConfigError> {
-    undecided(
-        "telegram",
-        raw.enabled,
-        Some(("token", raw.token.is_some())),
-    )?;
-    if !raw.enabled.unwrap_or(false) {
-        return Ok(None);
-    }
-    let Some(token) = raw.token.filter(|t| !t.trim().is_empty()) else {
-        return Err(key_err(
-            "telegram.token",
-            "missing: the channel is enabled but has no bot token (set it in the file or in KANAVA_TELEGRAM_TOKEN)",
-        ));
+fn not_built(prefix: &str, kind: &str) -> ConfigError {
+    key_err(
+        &format!("{prefix}.kind"),
+        format!("this build of kanava has no {kind} channel (cargo feature `{kind}`)"),
+    )
+}
+
+/// What every section is read with.
+struct Reading<'a> {
+    from_env: &'a HashMap<String, String>,
+    listen: std::net::SocketAddr,
+    data_dir: &'a std::path::Path,
+}
+
+/// One section → its instance, or `None` when it is switched off.
+fn instance(
+    name: &str,
+    kind: &str,
+    mut section: toml::Table,
+    prefix: &str,
+    legacy: bool,
+    reading: &Reading<'_>,
+) -> Result<Option<ChannelSpec>, ConfigError> {
+    let from_env = reading.from_env;
+    let enabled = take_enabled(&mut section, prefix, from_env)?;
+    let id = ChannelId::new(name);
+    let cx = SettingsContext {
+        instance: &id,
+        listen: reading.listen,
+        data_dir: reading.data_dir,
     };
-    let token = token.trim().to_string();
-    let well_formed = token.split_once(':').is_some_and(|(id, secret)| {
-        !id.is_empty()
-            && id.bytes().all(|b| b.is_ascii_digit())
-            && !secret.is_empty()
-            && secret
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    });
-    if !well_formed {
-        return Err(key_err(
-            "telegram.token",
-            "not a bot token: expected the form 123456789:AA… from @BotFather (value not shown)",
-        ));
-    }
-    let mut api_url = parse_url(
-        "telegram.api_url",
-        raw.api_url
-            .as_deref()
-            .unwrap_or("https://api.telegram.org/"),
-    )?;
-    // teloxide appends `bot<token>/<method>` as path segments.
-    if !api_url.path().ends_with('/') {
-        api_url.set_path(&format!("{}/", api_url.path()));
-    }
-    let mode = match raw.mode.as_deref().unwrap_or("polling") {
-        "polling" => TelegramMode::Polling,
-        "webhook" => {
-            let Some(u) = raw.webhook_url else {
-                return Err(key_err(
-                    "telegram.webhook_url",
-                    "missing: webhook mode needs the public URL Telegram posts to",
-                ));
-            };
-            let url = parse_url("telegram.webhook_url", &u)?;
-            if url.scheme() != "https" && !is_loopback(&url) {
-                return Err(key_err(
-                    "telegram.webhook_url",
-                    format!("{u:?} must use https (Telegram only posts to HTTPS webhooks)"),
-                ));
+    // The old sections were off unless enabled (the web chat on); a named instance is on
+    // unless `enabled = false`.
+    let default_on = !legacy || kind == "webchat";
+    let settings = match kind {
+        #[cfg(feature = "webchat")]
+        "webchat" => {
+            let s: kanava_webchat::WebChatSettings = read(section, prefix, from_env)?;
+            if !enabled.unwrap_or(default_on) {
+                return Ok(None);
             }
-            let Some(secret) = raw.webhook_secret else {
-                return Err(key_err(
-                    "telegram.webhook_secret",
-                    "missing: webhook mode needs a secret so forged updates are rejected",
-                ));
-            };
-            let ok = (16..=256).contains(&secret.len())
-                && secret
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-            if !ok {
-                return Err(key_err(
-                    "telegram.webhook_secret",
-                    "must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - (value not shown)",
-                ));
-            }
-            TelegramMode::Webhook { url, secret }
+            ChannelSettings::WebChat(s.validate(&cx).map_err(|e| setting_err(prefix, e))?)
         }
+        #[cfg(feature = "telegram")]
+        "telegram" => {
+            let s: kanava_telegram::TelegramSettings = read(section, prefix, from_env)?;
+            if legacy {
+                undecided(prefix, enabled, s.has_credentials())?;
+            }
+            if !enabled.unwrap_or(default_on) {
+                return Ok(None);
+            }
+            ChannelSettings::Telegram(s.validate(&cx).map_err(|e| setting_err(prefix, e))?)
+        }
+        #[cfg(feature = "botframework")]
+        "botframework" => {
+            let s: kanava_botframework::BotFrameworkSettings = read(section, prefix, from_env)?;
+            if legacy {
+                undecided(prefix, enabled, s.has_credentials())?;
+            }
+            if !enabled.unwrap_or(default_on) {
+                return Ok(None);
+            }
+            ChannelSettings::BotFramework(s.validate(&cx).map_err(|e| setting_err(prefix, e))?)
+        }
+        #[cfg(feature = "matrix")]
+        "matrix" => {
+            let s: kanava_matrix::MatrixSettings = read(section, prefix, from_env)?;
+            if legacy {
+                undecided(prefix, enabled, s.has_credentials())?;
+            }
+            if !enabled.unwrap_or(default_on) {
+                return Ok(None);
+            }
+            ChannelSettings::Matrix(s.validate(&cx).map_err(|e| setting_err(prefix, e))?)
+        }
+        k if LEGACY.contains(&k) => return Err(not_built(prefix, k)),
         other => {
             return Err(key_err(
-                "telegram.mode",
-                format!("{other:?} is not one of \"polling\", \"webhook\""),
+                &format!("{prefix}.kind"),
+                format!(
+                "{other:?} is not one of \"webchat\", \"telegram\", \"botframework\", \"matrix\""
+            ),
             ))
         }
     };
-    let answer_in_groups = match raw.groups.as_deref().unwrap_or("mentions") {
-        "mentions" => true,
-        "never" => false,
-        other => {
+    Ok(Some(ChannelSpec { name: id, settings }))
+}
+
+/// Every enabled instance, checked, with no two at the same HTTP path.
+pub(super) fn instances(
+    sections: Sections,
+    from_env: &HashMap<String, String>,
+    listen: std::net::SocketAddr,
+    data_dir: &std::path::Path,
+) -> Result<Vec<ChannelSpec>, ConfigError> {
+    let reading = Reading {
+        from_env,
+        listen,
+        data_dir,
+    };
+    let mut out: Vec<ChannelSpec> = Vec::new();
+    let mut prefixes: HashMap<String, String> = HashMap::new();
+    let declared_webchat = sections
+        .instances
+        .values()
+        .any(|t| t.get("kind").and_then(|k| k.as_str()) == Some("webchat"));
+    let mut legacy = sections.legacy;
+    // The web chat is on by default (the one-command start), unless instances name their own.
+    if !legacy.iter().any(|(n, _)| *n == "webchat") && !declared_webchat {
+        legacy.push(("webchat", toml::Table::new()));
+    }
+    for (name, section) in legacy {
+        if sections.instances.contains_key(name) {
             return Err(key_err(
-                "telegram.groups",
-                format!("{other:?} is not one of \"mentions\", \"never\""),
-            ))
-        }
-    };
-    let timeout = raw.poll_timeout_seconds.unwrap_or(10);
-    if !(0..=15).contains(&timeout) {
-        return Err(key_err(
-            "telegram.poll_timeout_seconds",
-            format!("{timeout} is outside 0..=15 (the HTTP client gives up after 17 s)"),
-        ));
-    }
-    Ok(Some(TelegramSettings {
-        token,
-        api_url,
-        mode,
-        answer_in_groups,
-        poll_timeout_seconds: timeout as u32,
-    }))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawBotFramework {
-    enabled: Option<bool>,
-    auth: Option<String>,
-    app_id: Option<String>,
-    app_password: Option<String>,
-    openid_url: Option<String>,
-    issuers: Option<Vec<String>>,
-    token_url: Option<String>,
-    token_scope: Option<String>,
-    service_urls: Option<Vec<String>>,
-    max_body_bytes: Option<i64>,
-}
-
-/// How Bot Framework requests are authenticated.
-#[derive(Debug, Clone)]
-pub enum BotFrameworkAuth {
-    /// JWTs checked against the OpenID metadata's keys.
-    Jwt {
-        /// The OpenID metadata document.
-        openid_url: url::Url,
-        /// Accepted issuers.
-        issuers: Vec<String>,
-    },
-    /// None (loopback emulators only).
-    None,
-}
-
-/// Validated Bot Framework settings.
-#[derive(Clone)]
-pub struct BotFrameworkSettings {
-    /// Inbound authentication.
-    pub auth: BotFrameworkAuth,
-    /// The bot's app id (audience of inbound tokens, client id outbound).
-    pub app_id: Option<String>,
-    /// The app password (client secret). Never logged.
-    pub app_password: Option<String>,
-    /// The OAuth token endpoint.
-    pub token_url: url::Url,
-    /// The OAuth scope.
-    pub token_scope: String,
-    /// Connector URL prefixes replies may go to without a token vouching for them.
-    pub service_urls: Vec<url::Url>,
-    /// Largest request body.
-    pub max_body_bytes: usize,
-}
-
-impl std::fmt::Debug for BotFrameworkSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BotFrameworkSettings")
-            .field("auth", &self.auth)
-            .field("app_id", &self.app_id)
-            .field("service_urls", &self.service_urls)
-            .finish_non_exhaustive()
-    }
-}
-
-pub(super) fn botframework(
-    raw: RawBotFramework,
-    listen: &std::net::SocketAddr,
-) -> Result<Option<BotFrameworkSettings>, ConfigError> {
-    undecided(
-        "botframework",
-        raw.enabled,
-        Some(("app_password", raw.app_password.is_some())),
-    )?;
-    if !raw.enabled.unwrap_or(false) {
-        return Ok(None);
-    }
-    let nonempty = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let app_id = nonempty(raw.app_id);
-    let app_password = nonempty(raw.app_password);
-    let auth = match raw.auth.as_deref().unwrap_or("jwt") {
-        "jwt" => {
-            if app_id.is_none() {
-                return Err(key_err(
-                    "botframework.app_id",
-                    "missing: tokens are checked against the bot's app id (the audience)",
-                ));
-            }
-            if app_password.is_none() {
-                return Err(key_err(
-                    "botframework.app_password",
-                    "missing: replies need a token from the client-credentials flow (set KANAVA_BOTFRAMEWORK_APP_PASSWORD)",
-                ));
-            }
-            BotFrameworkAuth::Jwt {
-                openid_url: parse_url(
-                    "botframework.openid_url",
-                    raw.openid_url.as_deref().unwrap_or(
-                        "https://login.botframework.com/v1/.well-known/openidconfiguration",
-                    ),
-                )?,
-                issuers: raw
-                    .issuers
-                    .filter(|i| !i.is_empty())
-                    .unwrap_or_else(|| vec!["https://api.botframework.com".into()]),
-            }
-        }
-        "none" => {
-            if !listen.ip().is_loopback() {
-                return Err(key_err(
-                    "botframework.auth",
-                    format!("\"none\" is only for local emulators: kanava must listen on loopback, but server.listen is {listen}"),
-                ));
-            }
-            BotFrameworkAuth::None
-        }
-        other => {
-            return Err(key_err(
-                "botframework.auth",
-                format!("{other:?} is not one of \"jwt\", \"none\""),
-            ))
-        }
-    };
-    let token_url = parse_url(
-        "botframework.token_url",
-        raw.token_url
-            .as_deref()
-            .unwrap_or("https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"),
-    )?;
-    let mut service_urls = Vec::new();
-    for (i, u) in raw.service_urls.unwrap_or_default().iter().enumerate() {
-        service_urls.push(parse_url(&format!("botframework.service_urls[{i}]"), u)?);
-    }
-    if matches!(auth, BotFrameworkAuth::None) && service_urls.is_empty() {
-        // Without a token nothing vouches for a connector: with no allow-list every activity
-        // would be refused with 403 while /healthz looked fine.
-        return Err(key_err(
-            "botframework.service_urls",
-            "missing: with auth = \"none\" replies go only to listed connectors, e.g. [\"http://127.0.0.1:3000\"] (KANAVA_BOTFRAMEWORK_SERVICE_URLS)",
-        ));
-    }
-    let max = raw.max_body_bytes.unwrap_or(256 * 1024);
-    if !(1024..=16 * 1024 * 1024).contains(&max) {
-        return Err(key_err(
-            "botframework.max_body_bytes",
-            format!("{max} is outside 1024..=16777216"),
-        ));
-    }
-    Ok(Some(BotFrameworkSettings {
-        auth,
-        app_id,
-        app_password,
-        token_url,
-        token_scope: raw
-            .token_scope
-            .unwrap_or_else(|| "https://api.botframework.com/.default".into()),
-        service_urls,
-        max_body_bytes: max as usize,
-    }))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawMatrix {
-    enabled: Option<bool>,
-    homeserver: Option<String>,
-    user_id: Option<String>,
-    password: Option<String>,
-    access_token: Option<String>,
-    device_id: Option<String>,
-    allowed_servers: Option<Vec<String>>,
-    allowed_users: Option<Vec<String>>,
-    groups: Option<String>,
-}
-
-/// How the Matrix bot logs in.
-#[derive(Clone)]
-pub enum MatrixLogin {
-    /// With a password (the session is kept afterwards).
-    Password(String),
-    /// With an access token for a known device.
-    AccessToken {
-        /// The token.
-        token: String,
-        /// Its device.
-        device_id: String,
-    },
-}
-
-impl std::fmt::Debug for MatrixLogin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            MatrixLogin::Password(_) => f.write_str("password"),
-            MatrixLogin::AccessToken { device_id, .. } => write!(f, "access token ({device_id})"),
-        }
-    }
-}
-
-/// Validated Matrix settings.
-#[derive(Clone)]
-pub struct MatrixSettings {
-    /// The homeserver's client API URL.
-    pub homeserver: url::Url,
-    /// The bot's user id.
-    pub user_id: String,
-    /// Login.
-    pub login: MatrixLogin,
-    /// Invites from these servers are accepted.
-    pub allowed_servers: Vec<String>,
-    /// Invites from these users are accepted.
-    pub allowed_users: Vec<String>,
-    /// Answer in group rooms when mentioned.
-    pub answer_in_groups: bool,
-}
-
-impl std::fmt::Debug for MatrixSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MatrixSettings")
-            .field("homeserver", &self.homeserver.as_str())
-            .field("user_id", &self.user_id)
-            .field("allowed_servers", &self.allowed_servers)
-            .finish_non_exhaustive()
-    }
-}
-
-/// `@local:server` → `server`, if the id has that shape.
-fn server_of(user_id: &str) -> Option<&str> {
-    let rest = user_id.strip_prefix('@')?;
-    let (local, server) = rest.split_once(':')?;
-    (!local.is_empty() && !server.is_empty()).then_some(server)
-}
-
-pub(super) fn matrix(raw: RawMatrix) -> Result<Option<MatrixSettings>, ConfigError> {
-    let credential = match (&raw.password, &raw.access_token) {
-        (Some(_), _) => Some(("password", true)),
-        (_, Some(_)) => Some(("access_token", true)),
-        _ => None,
-    };
-    undecided("matrix", raw.enabled, credential)?;
-    if !raw.enabled.unwrap_or(false) {
-        return Ok(None);
-    }
-    let Some(hs) = raw.homeserver else {
-        return Err(key_err(
-            "matrix.homeserver",
-            "missing: the homeserver's client API URL, e.g. https://matrix.example.fi",
-        ));
-    };
-    let homeserver = parse_url("matrix.homeserver", &hs)?;
-    let Some(user_id) = raw.user_id else {
-        return Err(key_err(
-            "matrix.user_id",
-            "missing: the bot's user id, e.g. @kanava:example.fi",
-        ));
-    };
-    let Some(server) = server_of(&user_id) else {
-        return Err(key_err(
-            "matrix.user_id",
-            format!("{user_id:?} is not a user id like @kanava:example.fi"),
-        ));
-    };
-    let server = server.to_string();
-    let login = match (raw.password, raw.access_token, raw.device_id) {
-        (Some(p), None, _) if !p.is_empty() => MatrixLogin::Password(p),
-        (None, Some(token), Some(device_id)) if !token.is_empty() => {
-            MatrixLogin::AccessToken { token, device_id }
-        }
-        (None, Some(_), None) => {
-            return Err(key_err(
-                "matrix.device_id",
-                "missing: an access token belongs to a device; give its id so the crypto keys stay the same",
-            ))
-        }
-        (Some(_), Some(_), _) => {
-            return Err(key_err(
-                "matrix.access_token",
-                "give either matrix.password or matrix.access_token, not both",
-            ))
-        }
-        _ => {
-            return Err(key_err(
-                "matrix.password",
-                "missing: set matrix.password (or matrix.access_token with matrix.device_id); better through KANAVA_MATRIX_PASSWORD",
-            ))
-        }
-    };
-    let answer_in_groups = match raw.groups.as_deref().unwrap_or("mentions") {
-        "mentions" => true,
-        "never" => false,
-        other => {
-            return Err(key_err(
-                "matrix.groups",
-                format!("{other:?} is not one of \"mentions\", \"never\""),
-            ))
-        }
-    };
-    let allowed_users = raw.allowed_users.unwrap_or_default();
-    for (i, u) in allowed_users.iter().enumerate() {
-        if server_of(u).is_none() {
-            return Err(key_err(
-                &format!("matrix.allowed_users[{i}]"),
-                format!("{u:?} is not a user id like @someone:example.fi"),
+                &format!("channels.{name}"),
+                format!("the name is taken by the [{name}] section; move its keys into [channels.{name}] (with kind = \"{name}\") and remove [{name}]"),
             ));
         }
+        if let Some(spec) = instance(name, name, section, name, true, &reading)? {
+            prefixes.insert(name.to_string(), name.to_string());
+            out.push(spec);
+        }
     }
-    Ok(Some(MatrixSettings {
-        homeserver,
-        allowed_servers: raw.allowed_servers.unwrap_or_else(|| vec![server]),
-        allowed_users,
-        user_id,
-        login,
-        answer_in_groups,
-    }))
+    for (name, mut section) in sections.instances {
+        let prefix = format!("channels.{name}");
+        let kind = match section.remove("kind") {
+            Some(toml::Value::String(k)) => k,
+            Some(_) => return Err(key_err(&format!("{prefix}.kind"), "must be a string")),
+            None => {
+                return Err(key_err(
+                    &format!("{prefix}.kind"),
+                    "missing: one of \"webchat\", \"telegram\", \"botframework\", \"matrix\"",
+                ))
+            }
+        };
+        if let Some(spec) = instance(&name, &kind, section, &prefix, false, &reading)? {
+            prefixes.insert(name.clone(), prefix);
+            out.push(spec);
+        }
+    }
+    // Two instances at one path would each take the other's requests.
+    let mut mounts: HashMap<String, &ChannelSpec> = HashMap::new();
+    for spec in &out {
+        let Some((path, key)) = spec.mount() else {
+            continue;
+        };
+        if let Some(other) = mounts.get(&path) {
+            let prefix = &prefixes[spec.name.as_str()];
+            return Err(key_err(
+                &format!("{prefix}.{key}"),
+                format!(
+                    "{path:?} is already served by channel {}; give each instance its own path",
+                    other.name
+                ),
+            ));
+        }
+        mounts.insert(path, spec);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{load, Overrides};
+    use super::super::{load, Config, Overrides};
+    use super::ChannelSettings;
 
-    fn load_env(env: &[(&str, &str)]) -> Result<super::super::Config, String> {
+    fn load_env(env: &[(&str, &str)]) -> Result<Config, String> {
         let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
         load(None, env, &Overrides::default()).map_err(|e| e.to_string())
+    }
+
+    fn load_str(toml: &str, env: &[(&str, &str)]) -> Result<Config, String> {
+        let file = std::env::temp_dir().join(format!("kanava-ch-{}.toml", rand::random::<u64>()));
+        std::fs::write(&file, toml).map_err(|e| e.to_string())?;
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        let r = load(Some(&file), env, &Overrides::default()).map_err(|e| e.to_string());
+        let _ = std::fs::remove_file(&file);
+        r
+    }
+
+    fn names(c: &Config) -> Vec<(String, &'static str)> {
+        c.channels
+            .iter()
+            .map(|s| (s.name.to_string(), s.kind()))
+            .collect()
     }
 
     #[test]
@@ -552,12 +417,19 @@ mod tests {
         .unwrap_err();
         assert!(e.starts_with("config key `telegram.webhook_url`: "), "{e}");
         let c = load_env(&[
-            ("KANAVA_TELEGRAM_ENABLED", "true"),
+            ("KANAVA_TELEGRAM_ENABLED", "yes"),
             ("KANAVA_TELEGRAM_TOKEN", "12345:abc"),
             ("KANAVA_TELEGRAM_API_URL", "http://127.0.0.1:9000"),
         ])
         .unwrap();
-        let t = c.telegram.unwrap();
+        let Some(ChannelSettings::Telegram(t)) = c
+            .channels
+            .iter()
+            .find(|s| s.name.as_str() == "telegram")
+            .map(|s| &s.settings)
+        else {
+            panic!("a telegram instance: {:?}", names(&c));
+        };
         assert_eq!(t.api_url.as_str(), "http://127.0.0.1:9000/");
         assert!(!format!("{t:?}").contains("abc"));
     }
@@ -594,8 +466,16 @@ mod tests {
             ("KANAVA_MATRIX_PASSWORD", "hunter2-secret"),
         ])
         .unwrap();
-        let m = c.matrix.unwrap();
+        let Some(ChannelSettings::Matrix(m)) = c
+            .channels
+            .iter()
+            .map(|s| &s.settings)
+            .find(|s| matches!(s, ChannelSettings::Matrix(_)))
+        else {
+            panic!("a matrix instance");
+        };
         assert_eq!(m.allowed_servers, ["localhost"]);
+        assert!(m.store_dir.ends_with("matrix"));
         assert!(!format!("{m:?}").contains("hunter2"));
     }
 
@@ -627,24 +507,132 @@ mod tests {
         );
         let c = load_env(&[
             ("KANAVA_BOTFRAMEWORK_ENABLED", "true"),
-            ("KANAVA_BOTFRAMEWORK_AUTH", "none"),
-            (
-                "KANAVA_BOTFRAMEWORK_SERVICE_URLS",
-                "[\"http://127.0.0.1:3000\"]",
-            ),
-        ])
-        .unwrap();
-        assert!(matches!(
-            c.botframework.unwrap().auth,
-            super::BotFrameworkAuth::None
-        ));
-        let c = load_env(&[
-            ("KANAVA_BOTFRAMEWORK_ENABLED", "true"),
             ("KANAVA_BOTFRAMEWORK_APP_ID", "app-1"),
             ("KANAVA_BOTFRAMEWORK_APP_PASSWORD", "pa55word-value"),
         ])
         .unwrap();
-        let b = c.botframework.unwrap();
-        assert!(!format!("{b:?}").contains("pa55word"));
+        assert!(!format!("{:?}", c.channels).contains("pa55word"));
+    }
+
+    #[test]
+    fn two_telegram_bots_run_side_by_side_under_their_own_names() {
+        let file = r#"
+[channels.telegram-fi]
+kind = "telegram"
+mode = "webhook"
+webhook_url = "https://bot.example.fi/telegram/fi"
+
+[channels.telegram-sv]
+kind = "telegram"
+"#;
+        let env = [
+            ("KANAVA_CHANNELS_TELEGRAM_FI_TOKEN", "111:aaa"),
+            (
+                "KANAVA_CHANNELS_TELEGRAM_FI_WEBHOOK_SECRET",
+                "0123456789abcdef0123",
+            ),
+            ("KANAVA_CHANNELS_TELEGRAM_SV_TOKEN", "222:bbb"),
+        ];
+        let c = load_str(file, &env).unwrap();
+        assert_eq!(
+            names(&c),
+            [
+                ("webchat".to_string(), "webchat"),
+                ("telegram-fi".to_string(), "telegram"),
+                ("telegram-sv".to_string(), "telegram")
+            ]
+        );
+        // Declared by its kind alone, from the environment.
+        let c = load_str(
+            "",
+            &[
+                ("KANAVA_CHANNELS_HELPDESK_KIND", "telegram"),
+                ("KANAVA_CHANNELS_HELPDESK_TOKEN", "333:ccc"),
+            ],
+        )
+        .unwrap();
+        assert!(names(&c).contains(&("helpdesk".to_string(), "telegram")));
+        // Errors name the instance's key and the variable.
+        let e = load_str(file, &[("KANAVA_CHANNELS_TELEGRAM_SV_TOKEN", "nope")]).unwrap_err();
+        assert!(
+            e.starts_with("config key `channels.telegram-fi.token`: missing"),
+            "{e}"
+        );
+        let e = load_str(
+            file,
+            &[
+                ("KANAVA_CHANNELS_TELEGRAM_FI_TOKEN", "111:aaa"),
+                (
+                    "KANAVA_CHANNELS_TELEGRAM_FI_WEBHOOK_SECRET",
+                    "0123456789abcdef0123",
+                ),
+                ("KANAVA_CHANNELS_TELEGRAM_SV_TOKEN", "nope"),
+            ],
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("config key `channels.telegram-sv.token`: not a bot token")
+                && e.contains("(set by KANAVA_CHANNELS_TELEGRAM_SV_TOKEN)"),
+            "{e}"
+        );
+        let e = load_str("", &[("KANAVA_CHANNELS_NOBODY_TOKEN", "1:a")]).unwrap_err();
+        assert!(
+            e.contains("KANAVA_CHANNELS_NOBODY_TOKEN") && e.contains("no instance"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn instances_are_checked_by_kind_name_and_path() {
+        let e = load_str("[channels.x]\ntoken = \"1:a\"\n", &[]).unwrap_err();
+        assert!(
+            e.starts_with("config key `channels.x.kind`: missing"),
+            "{e}"
+        );
+        let e = load_str("[channels.x]\nkind = \"skype\"\n", &[]).unwrap_err();
+        assert!(
+            e.starts_with("config key `channels.x.kind`: \"skype\" is not one of"),
+            "{e}"
+        );
+        let e = load_str("[channels.Big]\nkind = \"webchat\"\n", &[]).unwrap_err();
+        assert!(
+            e.starts_with("config key `channels.Big`: an instance name"),
+            "{e}"
+        );
+        let e = load_str("[channels.x]\nkind = \"webchat\"\ncolour = 1\n", &[]).unwrap_err();
+        assert!(
+            e.starts_with("config key `channels.x.colour`: unknown field"),
+            "{e}"
+        );
+        // Two web chats need two paths; the implicit one gives way to declared ones.
+        let e = load_str(
+            "[channels.a]\nkind = \"webchat\"\n[channels.b]\nkind = \"webchat\"\n",
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("config key `channels.b.path`: \"/\" is already served by channel a"),
+            "{e}"
+        );
+        let c = load_str(
+            "[channels.a]\nkind = \"webchat\"\n[channels.b]\nkind = \"webchat\"\npath = \"/chat-sv\"\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            names(&c),
+            [("a".to_string(), "webchat"), ("b".to_string(), "webchat")]
+        );
+        // An old section and an instance of the same name: say how to rewrite.
+        let e = load_str(
+            "[telegram]\nenabled = false\n[channels.telegram]\nkind = \"telegram\"\n",
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.contains("move its keys into [channels.telegram]"), "{e}");
+        let c = load_str("[webchat]\nenabled = false\n", &[]).unwrap();
+        assert!(c.channels.is_empty());
+        let c = load_str("[channels.web]\nkind = \"webchat\"\nenabled = false\n", &[]).unwrap();
+        assert!(c.channels.is_empty(), "{:?}", names(&c));
     }
 }

@@ -9,10 +9,7 @@ use serde::Deserialize;
 
 mod channels;
 
-pub use channels::{
-    BotFrameworkAuth, BotFrameworkSettings, MatrixLogin, MatrixSettings, TelegramMode,
-    TelegramSettings,
-};
+pub use channels::{valid_name as valid_channel_name, ChannelSettings, ChannelSpec};
 
 /// A configuration problem, naming the key.
 #[derive(Debug, thiserror::Error)]
@@ -55,17 +52,9 @@ struct RawConfig {
     #[serde(default)]
     conversation: RawConversation,
     #[serde(default)]
-    webchat: RawWebchat,
-    #[serde(default)]
     terms: RawTerms,
     #[serde(default)]
     retention: RawRetention,
-    #[serde(default)]
-    telegram: channels::RawTelegram,
-    #[serde(default)]
-    botframework: channels::RawBotFramework,
-    #[serde(default)]
-    matrix: channels::RawMatrix,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -124,16 +113,6 @@ struct RawConversation {
     default_language: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWebchat {
-    enabled: Option<bool>,
-    allowed_origins: Option<Vec<String>>,
-    max_message_bytes: Option<i64>,
-    messages_per_second: Option<i64>,
-    trusted_proxies: Option<Vec<String>>,
-}
-
 /// Validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -149,8 +128,6 @@ pub struct Config {
     pub session_idle_minutes: u32,
     /// Language before anything is known.
     pub default_language: Lang,
-    /// Web chat settings.
-    pub webchat: WebchatConfig,
     /// Terms-of-use enforcement.
     pub terms: crate::guard::TermsConfig,
     /// Retention periods.
@@ -161,27 +138,9 @@ pub struct Config {
     pub purge_interval: crate::clock::Micros,
     /// The identifier hashing secret (hex in the config); `None`: a key file in the data dir.
     pub identifier_secret: Option<[u8; 32]>,
-    /// The Telegram channel, when enabled.
-    pub telegram: Option<TelegramSettings>,
-    /// The Bot Framework channel, when enabled.
-    pub botframework: Option<BotFrameworkSettings>,
-    /// The Matrix channel, when enabled.
-    pub matrix: Option<MatrixSettings>,
-}
-
-/// Web chat settings.
-#[derive(Debug, Clone)]
-pub struct WebchatConfig {
-    /// Whether the web chat is served.
-    pub enabled: bool,
-    /// Origins (scheme://host[:port]) whose pages may open the chat WebSocket, besides kanava's own.
-    pub allowed_origins: Vec<String>,
-    /// Largest accepted message, in bytes of UTF-8.
-    pub max_message_bytes: usize,
-    /// Sustained messages per second per connection.
-    pub messages_per_second: u32,
-    /// Reverse proxies whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The enabled channel instances, in the order they were declared (old one-per-platform
+    /// sections first).
+    pub channels: Vec<ChannelSpec>,
 }
 
 /// Overrides from the command line (highest precedence).
@@ -224,6 +183,8 @@ pub fn load(
                 message: e.to_string(),
             })?;
     let from_env = apply_env(&mut table, env)?;
+    // The channel sections are read by their adapters' own settings types, after the rest.
+    let sections = channels::Sections::take(&mut table)?;
     // A boolean written the way shells and container platforms do (`1`, `yes`, `on`) is taken
     // as one where a boolean is expected; each retry fixes one such key.
     let raw: RawConfig = loop {
@@ -254,7 +215,7 @@ pub fn load(
             }
         }
     };
-    validate(raw, cli).map_err(|e| match e {
+    let named = |e: ConfigError| match e {
         // Name the variable behind a value the checks refused (`webchat.allowed_origins[1]`
         // was set by KANAVA_WEBCHAT_ALLOWED_ORIGINS).
         ConfigError::Key { key, message } => {
@@ -268,7 +229,15 @@ pub fn load(
             }
         }
         other => other,
-    })
+    };
+    let mut config = validate(raw, cli).map_err(named)?;
+    config.channels = channels::instances(sections, &from_env, config.listen, &config.data_dir)
+        .map_err(|e| match e {
+            // `read` names the variable already.
+            ConfigError::Key { ref message, .. } if message.contains("(set by ") => e,
+            e => named(e),
+        })?;
+    Ok(config)
 }
 
 /// The value at a dotted `section.key` path, for a fix-up.
@@ -322,6 +291,7 @@ fn apply_env(
         "CHROMEDRIVER",
         "CHROMIUM",
     ];
+    let mut instance_vars = Vec::new();
     for (name, value) in env {
         let Some(rest) = name.strip_prefix("KANAVA_") else {
             continue;
@@ -330,6 +300,11 @@ fn apply_env(
             continue;
         }
         let lower = rest.to_ascii_lowercase();
+        if lower.starts_with("channels_") {
+            // Resolved below, once every instance name is known.
+            instance_vars.push((name, value));
+            continue;
+        }
         let section_of = |s: &str| {
             SECTIONS
                 .iter()
@@ -358,7 +333,75 @@ fn apply_env(
         sec.insert(key.to_string(), parsed);
         from_env.insert(format!("{section}.{key}"), name);
     }
+    instance_env(table, instance_vars, &mut from_env)?;
     Ok(from_env)
+}
+
+/// `KANAVA_CHANNELS_<NAME>_<KEY>` sets `channels.<name>.<key>`, for an instance the file
+/// declares or one `KANAVA_CHANNELS_<NAME>_KIND` declares (names written upper-case, `-` as `_`).
+fn instance_env(
+    table: &mut toml::Table,
+    vars: Vec<(String, String)>,
+    from_env: &mut std::collections::HashMap<String, String>,
+) -> Result<(), ConfigError> {
+    let mut names: Vec<String> = table
+        .get("channels")
+        .and_then(|c| c.as_table())
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default();
+    for (var, _) in &vars {
+        if let Some(n) = var
+            .strip_prefix("KANAVA_CHANNELS_")
+            .and_then(|r| r.strip_suffix("_KIND"))
+        {
+            let n = n.to_ascii_lowercase();
+            if !names
+                .iter()
+                .any(|m| channels::env_form(m) == channels::env_form(&n))
+            {
+                names.push(n);
+            }
+        }
+    }
+    // The longest name first, so `telegram-sv` wins over `telegram` for TELEGRAM_SV_TOKEN.
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    for (var, value) in vars {
+        let rest = var.strip_prefix("KANAVA_CHANNELS_").unwrap_or_default();
+        let found = names.iter().find_map(|n| {
+            let key = rest.strip_prefix(&format!("{}_", channels::env_form(n)))?;
+            (!key.is_empty()).then(|| (n.clone(), key.to_ascii_lowercase()))
+        });
+        let Some((instance, key)) = found else {
+            return Err(ConfigError::Key {
+                key: var.clone(),
+                message: "no instance of that name: declare it as [channels.NAME] in the file or with KANAVA_CHANNELS_<NAME>_KIND".into(),
+            });
+        };
+        let parsed = format!("v = {value}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or(toml::Value::String(value));
+        let channels = table
+            .entry("channels")
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let section = channels
+            .as_table_mut()
+            .map(|c| {
+                c.entry(instance.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            })
+            .and_then(|s| s.as_table_mut());
+        let Some(section) = section else {
+            return Err(key_err(
+                &format!("channels.{instance}"),
+                format!("must be a table (set by {var})"),
+            ));
+        };
+        section.insert(key.clone(), parsed);
+        from_env.insert(format!("channels.{instance}.{key}"), var);
+    }
+    Ok(())
 }
 
 fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
@@ -396,50 +439,6 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
             .parse()
             .map_err(|e| key_err("conversation.default_language", format!("{e}")))?,
     };
-    let max_bytes = raw.webchat.max_message_bytes.unwrap_or(4096);
-    if !(64..=65536).contains(&max_bytes) {
-        return Err(key_err(
-            "webchat.max_message_bytes",
-            format!("{max_bytes} is outside 64..=65536"),
-        ));
-    }
-    let rate = raw.webchat.messages_per_second.unwrap_or(2);
-    if !(1..=1000).contains(&rate) {
-        return Err(key_err(
-            "webchat.messages_per_second",
-            format!("{rate} is outside 1..=1000"),
-        ));
-    }
-    let origins = raw.webchat.allowed_origins.unwrap_or_default();
-    for (i, o) in origins.iter().enumerate() {
-        let host = o
-            .strip_prefix("https://")
-            .or_else(|| o.strip_prefix("http://"));
-        let ok = host.is_some_and(|h| !h.is_empty() && !h.contains(['/', ' ']));
-        if !ok {
-            return Err(key_err(
-                &format!("webchat.allowed_origins[{i}]"),
-                format!(
-                    "{o:?} is not an origin like https://www.example.fi (scheme and host, no path)"
-                ),
-            ));
-        }
-    }
-    let mut trusted_proxies = Vec::new();
-    for (i, p) in raw
-        .webchat
-        .trusted_proxies
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        trusted_proxies.push(p.trim().parse().map_err(|_| {
-            key_err(
-                &format!("webchat.trusted_proxies[{i}]"),
-                format!("{p:?} is not an IP address like 10.0.0.1 or fd00::1"),
-            )
-        })?);
-    }
     let t = raw.terms;
     let int = |key: &str,
                v: Option<i64>,
@@ -575,9 +574,7 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
     )? * 60
         * minute;
     Ok(Config {
-        telegram: channels::telegram(raw.telegram)?,
-        botframework: channels::botframework(raw.botframework, &listen)?,
-        matrix: channels::matrix(raw.matrix)?,
+        channels: Vec::new(),
         legal_hold: r.legal_hold.unwrap_or(false),
         retention,
         purge_interval,
@@ -597,13 +594,6 @@ fn validate(raw: RawConfig, cli: &Overrides) -> Result<Config, ConfigError> {
         confidence_threshold: threshold as f32,
         session_idle_minutes: idle as u32,
         default_language,
-        webchat: WebchatConfig {
-            enabled: raw.webchat.enabled.unwrap_or(true),
-            allowed_origins: origins,
-            max_message_bytes: max_bytes as usize,
-            messages_per_second: rate as u32,
-            trusted_proxies,
-        },
     })
 }
 
@@ -625,7 +615,17 @@ mod tests {
         let c = load(None, std::iter::empty(), &Overrides::default()).expect("defaults");
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.data_dir, PathBuf::from("./data"));
-        assert_eq!(c.webchat.max_message_bytes, 4096);
+        let [ChannelSpec {
+            name,
+            settings: ChannelSettings::WebChat(w),
+        }] = c.channels.as_slice()
+        else {
+            panic!("the web chat alone: {:?}", c.channels);
+        };
+        assert_eq!(
+            (name.as_str(), w.max_message_bytes, w.path.as_str()),
+            ("webchat", 4096, "/")
+        );
     }
 
     #[test]
@@ -668,7 +668,9 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(c.session_idle_minutes, 45);
-        assert_eq!(c.webchat.allowed_origins, ["https://a.fi"]);
+        assert!(
+            matches!(&c.channels[0].settings, ChannelSettings::WebChat(w) if w.allowed_origins == ["https://a.fi"])
+        );
         let e = load_str("", &[("KANAVA_RETENTON_LEGAL_HOLD", "true")]).unwrap_err();
         assert!(
             e.starts_with("config key `KANAVA_RETENTON_LEGAL_HOLD`: unknown environment variable"),

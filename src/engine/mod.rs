@@ -17,7 +17,7 @@ use kanava_adapter::{
 use tracing::{instrument, warn};
 
 use crate::clock::{Clock, Micros};
-use crate::guard::{Guard, GuardDecision, Notice, Violation};
+use crate::guard::{Finding, Guard, GuardDecision, Notice, Violation};
 use crate::i18n::Text;
 use crate::knowledge::{Decision, KnowledgeBase};
 use crate::metrics::Metrics;
@@ -81,6 +81,9 @@ pub struct Engine {
     parts: Parts,
     config: EngineConfig,
     sessions: Sessions,
+    /// The topics now served: swapped whole when the knowledge files change, so a turn sees
+    /// one version from start to end.
+    knowledge: std::sync::RwLock<Arc<KnowledgeBase>>,
 }
 
 /// What one question led to, for `kanava ask` and tests.
@@ -114,15 +117,25 @@ impl Engine {
             config.default_language,
         );
         Self {
+            knowledge: std::sync::RwLock::new(parts.knowledge.clone()),
             parts,
             config,
             sessions,
         }
     }
 
-    /// The knowledge base.
-    pub fn knowledge(&self) -> &KnowledgeBase {
-        &self.parts.knowledge
+    /// The knowledge base served now.
+    pub fn knowledge(&self) -> Arc<KnowledgeBase> {
+        // A poisoned lock still holds a whole Arc (the only write is one assignment).
+        self.knowledge
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Serves `knowledge` from the next turn on (turns under way finish with the old one).
+    pub fn replace_knowledge(&self, knowledge: Arc<KnowledgeBase>) {
+        *self.knowledge.write().unwrap_or_else(|p| p.into_inner()) = knowledge;
     }
 
     /// The metrics.
@@ -156,12 +169,6 @@ impl Engine {
 
     async fn dispatch(&self, inbound: Inbound) -> Turn {
         let now = self.parts.clock.now();
-        let conv = ConversationKey {
-            channel: inbound.identity.channel.to_string(),
-            chat: inbound.chat.to_string(),
-        };
-        let hint = inbound.identity.display_language;
-        let user = inbound.identity.user.clone();
         // Where the channel sees the client's address, limits, strikes and blocks hold for it
         // too (as a keyed hash): a web chat client that drops its chat token starts nothing
         // afresh.
@@ -172,6 +179,17 @@ impl Engine {
                 key.address(c.0),
             ))
         });
+        let cx = TurnContext {
+            conv: ConversationKey {
+                channel: inbound.identity.channel.to_string(),
+                chat: inbound.chat.to_string(),
+            },
+            user: inbound.identity.user.clone(),
+            hint: inbound.identity.display_language,
+            identity: inbound.identity,
+            address,
+            now,
+        };
         // A blocked user may send one appeal; only its redacted form reaches the guard.
         let appeal = match &inbound.event {
             Event::Text(raw) => {
@@ -179,12 +197,12 @@ impl Engine {
             }
             _ => None,
         };
-        // Every event passes the guard, button presses too: a blocked user gets no answers.
-        for who in std::iter::once(&inbound.identity).chain(address.as_ref()) {
+        // Guard, phase one: every event, button presses too, so a blocked user gets no answers.
+        for who in cx.subjects() {
             if let GuardDecision::Deny { reason, notice } =
-                self.parts.guard.check(who, now, appeal.as_deref())
+                self.parts.guard.admit(who, now, appeal.as_deref())
             {
-                return self.denied(&conv, hint, reason, notice).await;
+                return self.denied(&cx, reason, notice).await;
             }
         }
         match inbound.event {
@@ -208,11 +226,14 @@ impl Engine {
                     }
                 };
                 drop(raw);
-                for who in std::iter::once(&inbound.identity).chain(address.as_ref()) {
+                // Guard, phase two: what redaction found.
+                for who in cx.subjects() {
                     if let GuardDecision::Deny { reason, notice } =
-                        self.parts.guard.identifiers(who, now, &identifiers)
+                        self.parts
+                            .guard
+                            .record(who, now, Finding::Identifiers(&identifiers))
                     {
-                        return self.denied(&conv, hint, reason, notice).await;
+                        return self.denied(&cx, reason, notice).await;
                     }
                 }
                 for (kind, n) in redacted.counts.iter() {
@@ -225,15 +246,13 @@ impl Engine {
                 // The guard let it through, so the user is not blocked: an appeal has nothing
                 // to review (Telegram's command menu offers /appeal to everyone).
                 if commands::is_appeal(&redacted.text) {
-                    let lang = self.sessions.peek_lang(&conv, hint).await;
+                    let lang = self.sessions.peek_lang(&cx.conv, cx.hint).await;
                     return Turn::say(OutboundKind::Refusal, lang, Text::NotBlocked, "command");
                 }
                 match commands::parse(&redacted.text) {
-                    Some(commands::Command::Event(e)) => {
-                        self.event(&conv, &user, hint, e, now).await
-                    }
+                    Some(commands::Command::Event(e)) => self.event(&cx, e).await,
                     Some(commands::Command::UnknownLanguage) => {
-                        let lang = self.sessions.peek_lang(&conv, hint).await;
+                        let lang = self.sessions.peek_lang(&cx.conv, cx.hint).await;
                         Turn::say(
                             OutboundKind::Refusal,
                             lang,
@@ -241,24 +260,15 @@ impl Engine {
                             "command",
                         )
                     }
-                    None => {
-                        self.question(&conv, &user, address.as_ref(), hint, redacted, now)
-                            .await
-                    }
+                    None => self.question(&cx, redacted).await,
                 }
             }
-            other => self.event(&conv, &user, hint, other, now).await,
+            other => self.event(&cx, other).await,
         }
     }
 
-    async fn denied(
-        &self,
-        conv: &ConversationKey,
-        hint: Option<Lang>,
-        reason: &'static str,
-        notice: Option<Notice>,
-    ) -> Turn {
-        let lang = self.sessions.peek_lang(conv, hint).await;
+    async fn denied(&self, cx: &TurnContext, reason: &'static str, notice: Option<Notice>) -> Turn {
+        let lang = self.sessions.peek_lang(&cx.conv, cx.hint).await;
         let replies = notice
             .map(|n| {
                 vec![Outbound::plain(
@@ -275,19 +285,15 @@ impl Engine {
         }
     }
 
-    async fn question(
-        &self,
-        conv: &ConversationKey,
-        user: &str,
-        address: Option<&UserIdentity>,
-        hint: Option<Lang>,
-        redacted: crate::redact::Redacted<'static>,
-        now: Micros,
-    ) -> Turn {
-        let mut session = self.sessions.touch(conv, user, hint, now).await;
+    async fn question(&self, cx: &TurnContext, redacted: crate::redact::Redacted<'static>) -> Turn {
+        let mut session = self
+            .sessions
+            .touch(&cx.conv, &cx.user, cx.hint, cx.now)
+            .await;
         // Language first, then the verdict; only a general question is ranked, so a refused
         // message costs no retrieval.
-        let detected = self.parts.knowledge.detect_language(&redacted.text);
+        let kb = self.knowledge();
+        let detected = kb.detect_language(&redacted.text);
         let session_lang = session.lang;
         if !session.lang_chosen {
             if let Some(l) = detected {
@@ -299,14 +305,14 @@ impl Engine {
         let mut confidence = None;
         let (reply, outcome) = match class.verdict {
             Verdict::General => {
-                let decision = self.parts.knowledge.decide(
+                let decision = kb.decide(
                     &redacted.text,
                     detected,
                     Some(session_lang),
                     self.config.confidence_threshold,
                 );
                 confidence = Some(decision.confidence);
-                self.answer(&decision, lang)
+                self.answer(&kb, &decision, lang)
             }
             Verdict::CaseSpecific => (
                 Outbound::plain(
@@ -318,17 +324,18 @@ impl Engine {
             ),
             Verdict::Advertising => {
                 let mut warning = RichText::text(Text::Advertising.get(lang));
-                let who = kanava_adapter::UserIdentity::new(
-                    kanava_adapter::ChannelId::new(conv.channel.clone()),
-                    user,
-                );
-                let on_user = self
-                    .parts
-                    .guard
-                    .violation(&who, now, Violation::Advertising);
-                let on_address = address
-                    .and_then(|a| self.parts.guard.violation(a, now, Violation::Advertising));
-                if let Some(n) = on_user.or(on_address) {
+                // Guard, phase two: what classification found (a strike; the block notice if
+                // it blocks, for the user or their address).
+                let mut blocked = None;
+                for who in cx.subjects() {
+                    let d = self.parts.guard.record(
+                        who,
+                        cx.now,
+                        Finding::Violation(Violation::Advertising),
+                    );
+                    blocked = blocked.or(d.notice());
+                }
+                if let Some(n) = blocked {
                     warning.append(RichText::text(crate::i18n::notice(&n, lang)));
                 }
                 (
@@ -344,24 +351,30 @@ impl Engine {
                 .iter()
                 .map(|(k, v)| (k.name().to_string(), v))
                 .collect(),
-            ..user_record(conv, user, &session, lang, now)
+            ..user_record(cx, &session, lang)
         };
-        self.log_and_reply(conv, session, user_record, reply, outcome, confidence, now)
-            .await
+        let reply = Reply {
+            out: reply,
+            outcome,
+            confidence,
+        };
+        self.log_and_reply(cx, session, user_record, reply).await
     }
 
     /// Stores the user's record and the bot's reply, and only then returns the reply.
-    #[allow(clippy::too_many_arguments)]
     async fn log_and_reply(
         &self,
-        conv: &ConversationKey,
+        cx: &TurnContext,
         session: SessionState,
         user_record: TranscriptRecord,
-        mut reply: Outbound,
-        outcome: &'static str,
-        confidence: Option<f32>,
-        now: Micros,
+        reply: Reply,
     ) -> Turn {
+        let Reply {
+            out: mut reply,
+            outcome,
+            confidence,
+        } = reply;
+        let (conv, now) = (&cx.conv, cx.now);
         let bot_record = TranscriptRecord {
             role: Role::Bot,
             text: reply.body.to_plain(),
@@ -406,12 +419,12 @@ impl Engine {
         }
     }
 
-    fn answer(&self, d: &Decision, lang: Lang) -> (Outbound, &'static str) {
-        let kb = &self.parts.knowledge;
+    fn answer(&self, kb: &KnowledgeBase, d: &Decision, lang: Lang) -> (Outbound, &'static str) {
         match d.topic.as_deref().and_then(|id| kb.by_id(id)) {
-            Some(topic) => (self.topic_reply(topic, lang), "answered"),
+            Some(topic) => (self.topic_reply(kb, topic, lang), "answered"),
             None => {
-                let suggestions = self.suggestions(d.alternatives.iter().map(String::as_str), lang);
+                let suggestions =
+                    self.suggestions(kb, d.alternatives.iter().map(String::as_str), lang);
                 let text = if suggestions.is_empty() {
                     Text::FallbackNoSuggestions
                 } else {
@@ -425,20 +438,30 @@ impl Engine {
         }
     }
 
-    fn topic_reply(&self, topic: &crate::knowledge::Topic, lang: Lang) -> Outbound {
+    fn topic_reply(
+        &self,
+        kb: &KnowledgeBase,
+        topic: &crate::knowledge::Topic,
+        lang: Lang,
+    ) -> Outbound {
         let text = topic.text(lang);
         Outbound {
             kind: OutboundKind::Answer,
             lang,
             body: text.answer.clone(),
             topic: Some(topic.id.clone()),
-            suggestions: self.suggestions(topic.related.iter().map(String::as_str), lang),
+            suggestions: self.suggestions(kb, topic.related.iter().map(String::as_str), lang),
             feedback: None,
         }
     }
 
-    fn suggestions<'a>(&self, ids: impl Iterator<Item = &'a str>, lang: Lang) -> Vec<Suggestion> {
-        ids.filter_map(|id| self.parts.knowledge.by_id(id))
+    fn suggestions<'a>(
+        &self,
+        kb: &KnowledgeBase,
+        ids: impl Iterator<Item = &'a str>,
+        lang: Lang,
+    ) -> Vec<Suggestion> {
+        ids.filter_map(|id| kb.by_id(id))
             .take(3)
             .map(|t| Suggestion {
                 topic: t.id.clone(),
@@ -447,14 +470,8 @@ impl Engine {
             .collect()
     }
 
-    async fn event(
-        &self,
-        conv: &ConversationKey,
-        user: &str,
-        hint: Option<Lang>,
-        event: Event,
-        now: Micros,
-    ) -> Turn {
+    async fn event(&self, cx: &TurnContext, event: Event) -> Turn {
+        let (conv, user, hint, now) = (&cx.conv, cx.user.as_str(), cx.hint, cx.now);
         match event {
             Event::Start | Event::Help => {
                 let session = self.sessions.touch(conv, user, hint, now).await;
@@ -465,8 +482,12 @@ impl Engine {
                     _ => (Text::Help, OutboundKind::Acknowledgement),
                 };
                 let mut out = Outbound::plain(kind, lang, RichText::text(text.get(lang)));
-                out.suggestions =
-                    self.suggestions(self.config.welcome_topics.iter().map(String::as_str), lang);
+                let kb = self.knowledge();
+                out.suggestions = self.suggestions(
+                    &kb,
+                    self.config.welcome_topics.iter().map(String::as_str),
+                    lang,
+                );
                 Turn {
                     replies: vec![out],
                     outcome: "command",
@@ -492,29 +513,24 @@ impl Engine {
             Event::ChooseTopic(id) => {
                 let session = self.sessions.touch(conv, user, hint, now).await;
                 let lang = session.lang;
-                let Some(topic) = self.parts.knowledge.by_id(&id) else {
+                let kb = self.knowledge();
+                let Some(topic) = kb.by_id(&id) else {
                     return Turn::say(OutboundKind::Notice, lang, Text::UnknownTopic, "fallback");
                 };
-                let reply = self.topic_reply(topic, lang);
+                let reply = self.topic_reply(&kb, topic, lang);
                 let user_record = TranscriptRecord {
                     topic: Some(topic.id.clone()),
                     outcome: Some("chose_topic".into()),
-                    ..user_record(conv, user, &session, lang, now)
+                    ..user_record(cx, &session, lang)
                 };
-                self.log_and_reply(
-                    conv,
-                    session,
-                    user_record,
-                    reply,
-                    "answered",
-                    Some(1.0),
-                    now,
-                )
-                .await
+                let reply = Reply {
+                    out: reply,
+                    outcome: "answered",
+                    confidence: Some(1.0),
+                };
+                self.log_and_reply(cx, session, user_record, reply).await
             }
-            Event::Feedback { reply, helpful } => {
-                self.feedback(conv, user, hint, reply, helpful, now).await
-            }
+            Event::Feedback { reply, helpful } => self.feedback(cx, reply, helpful).await,
             Event::Text(_) => Turn {
                 replies: Vec::new(),
                 outcome: "ignored",
@@ -523,15 +539,8 @@ impl Engine {
         }
     }
 
-    async fn feedback(
-        &self,
-        conv: &ConversationKey,
-        user: &str,
-        hint: Option<Lang>,
-        reply: ReplyId,
-        helpful: bool,
-        now: Micros,
-    ) -> Turn {
+    async fn feedback(&self, cx: &TurnContext, reply: ReplyId, helpful: bool) -> Turn {
+        let (conv, user, hint, now) = (&cx.conv, cx.user.as_str(), cx.hint, cx.now);
         let lang = self.sessions.peek_lang(conv, hint).await;
         let notice = |t: Text, outcome| Turn::say(OutboundKind::Acknowledgement, lang, t, outcome);
         // Feedback must name a bot answer of this very conversation: ids from elsewhere are
@@ -573,19 +582,45 @@ impl Engine {
     }
 }
 
-/// A user's transcript line with nothing in it yet.
-fn user_record(
-    conv: &ConversationKey,
-    user: &str,
-    session: &SessionState,
-    lang: Lang,
+/// One event's context, built once at the pipeline's entrance and handed to every step.
+struct TurnContext {
+    /// The conversation (channel instance and chat).
+    conv: ConversationKey,
+    /// The platform user id.
+    user: String,
+    /// The user's app language, if the platform says.
+    hint: Option<Lang>,
+    /// Who wrote.
+    identity: UserIdentity,
+    /// The client address's keyed identity, where the channel sees one (the web chat).
+    address: Option<UserIdentity>,
+    /// When the event arrived.
     now: Micros,
-) -> TranscriptRecord {
+}
+
+impl TurnContext {
+    /// Whom the guard's rules hold for: the user, and their client address if known.
+    fn subjects(&self) -> impl Iterator<Item = &UserIdentity> {
+        std::iter::once(&self.identity).chain(self.address.as_ref())
+    }
+}
+
+/// A reply with what the transcript records about it.
+struct Reply {
+    out: Outbound,
+    /// `answered`, `fallback`, `case_specific`, …
+    outcome: &'static str,
+    /// Retrieval confidence, if retrieval ran.
+    confidence: Option<f32>,
+}
+
+/// A user's transcript line with nothing in it yet.
+fn user_record(cx: &TurnContext, session: &SessionState, lang: Lang) -> TranscriptRecord {
     TranscriptRecord {
-        at: now,
-        channel: conv.channel.clone(),
-        user: user.to_string(),
-        chat: conv.chat.clone(),
+        at: cx.now,
+        channel: cx.conv.channel.clone(),
+        user: cx.user.clone(),
+        chat: cx.conv.chat.clone(),
         session: session.id.clone(),
         role: Role::User,
         lang,

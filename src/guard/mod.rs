@@ -60,27 +60,38 @@ pub enum Violation {
     Advertising,
 }
 
-/// Decides whether a message may enter the pipeline and keeps the user's record.
-pub trait Guard: Send + Sync + std::fmt::Debug {
-    /// Checks a message from `who` arriving at `now`, before anything else (blocks, rates).
-    /// `appeal` is the redacted text of an `/appeal` command, which blocked users may send.
-    fn check(&self, who: &UserIdentity, now: Micros, appeal: Option<&str>) -> GuardDecision;
+/// What reading a message found out about it, recorded in the guard's second phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finding<'a> {
+    /// The case identifiers it carried (keyed hashes, never values), possibly none.
+    Identifiers(&'a [IdentifierHash]),
+    /// A breach of the terms found by the classifier.
+    Violation(Violation),
+}
 
-    /// Checks the case identifiers a message carried (keyed hashes, never values).
-    fn identifiers(
-        &self,
-        who: &UserIdentity,
-        now: Micros,
-        ids: &[IdentifierHash],
-    ) -> GuardDecision {
-        let _ = (who, now, ids);
-        GuardDecision::Allow
+impl GuardDecision {
+    /// The notice for the user, if any.
+    pub fn notice(self) -> Option<Notice> {
+        match self {
+            GuardDecision::Allow => None,
+            GuardDecision::Deny { notice, .. } => notice,
+        }
     }
+}
 
-    /// Records a breach found by the classifier; may block (then returns the block notice).
-    fn violation(&self, who: &UserIdentity, now: Micros, violation: Violation) -> Option<Notice> {
-        let _ = (who, now, violation);
-        None
+/// Decides whether a message may enter the pipeline and keeps the user's record, in two phases:
+/// [`Guard::admit`] before anything else looks at the message (blocks, restrictions, rates),
+/// [`Guard::record`] with what redaction and classification found (identifiers, breaches).
+pub trait Guard: Send + Sync + std::fmt::Debug {
+    /// Phase one: may a message from `who` arriving at `now` be read at all? `appeal` is the
+    /// redacted text of an `/appeal` command, which blocked users may send.
+    fn admit(&self, who: &UserIdentity, now: Micros, appeal: Option<&str>) -> GuardDecision;
+
+    /// Phase two: records what was found in the message; `Deny` stops an identifier probe
+    /// (enumeration, lockdown) or reports that a breach now blocks (the notice to add).
+    fn record(&self, who: &UserIdentity, now: Micros, finding: Finding<'_>) -> GuardDecision {
+        let _ = (who, now, finding);
+        GuardDecision::Allow
     }
 
     /// The key that turns case identifiers into hashes, if this guard tracks them.
@@ -94,7 +105,7 @@ pub trait Guard: Send + Sync + std::fmt::Debug {
 pub struct OpenGuard;
 
 impl Guard for OpenGuard {
-    fn check(&self, _who: &UserIdentity, _now: Micros, _appeal: Option<&str>) -> GuardDecision {
+    fn admit(&self, _who: &UserIdentity, _now: Micros, _appeal: Option<&str>) -> GuardDecision {
         GuardDecision::Allow
     }
 }

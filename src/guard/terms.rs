@@ -12,7 +12,7 @@ use tracing::warn;
 use super::blocks::{Block, BlockSource, Blocks};
 use super::enumeration::{IdentifierHash, IdentifierKey, Tracker};
 use super::limits::{Hit, Limits, Rate};
-use super::{BlockReason, Guard, GuardDecision, Notice, Violation};
+use super::{BlockReason, Finding, Guard, GuardDecision, Notice, Violation};
 use crate::audit::{AuditLog, AuditRecord};
 use crate::clock::{Clock, Micros, MINUTE};
 use crate::storage::{
@@ -492,7 +492,7 @@ impl TermsGuard {
 }
 
 impl Guard for TermsGuard {
-    fn check(&self, who: &UserIdentity, now: Micros, appeal: Option<&str>) -> GuardDecision {
+    fn admit(&self, who: &UserIdentity, now: Micros, appeal: Option<&str>) -> GuardDecision {
         let key = who_key(who);
         {
             let mut st = self.lock();
@@ -587,6 +587,27 @@ impl Guard for TermsGuard {
         }
     }
 
+    fn record(&self, who: &UserIdentity, now: Micros, finding: Finding<'_>) -> GuardDecision {
+        match finding {
+            Finding::Identifiers(ids) => self.identifiers(who, now, ids),
+            Finding::Violation(v) => match self.violation(who, now, v) {
+                Some(notice) => GuardDecision::Deny {
+                    reason: "violation",
+                    notice: Some(notice),
+                },
+                None => GuardDecision::Allow,
+            },
+        }
+    }
+
+    fn identifier_key(&self) -> Option<&IdentifierKey> {
+        Some(&self.key)
+    }
+}
+
+impl TermsGuard {
+    /// Case identifiers a message carried: too many distinct ones, near-sequential ones, or a
+    /// spike across all users deny (and strike).
     fn identifiers(
         &self,
         who: &UserIdentity,
@@ -692,6 +713,7 @@ impl Guard for TermsGuard {
         GuardDecision::Allow
     }
 
+    /// A breach found by the classifier: a strike, and the block notice if it blocks.
     fn violation(&self, who: &UserIdentity, now: Micros, violation: Violation) -> Option<Notice> {
         let key = who_key(who);
         let why = match violation {
@@ -703,9 +725,5 @@ impl Guard for TermsGuard {
                 reason: b.reason,
                 until: b.expires,
             })
-    }
-
-    fn identifier_key(&self) -> Option<&IdentifierKey> {
-        Some(&self.key)
     }
 }

@@ -16,6 +16,11 @@ pub struct Topic {
     pub id: String,
     /// Ids of topics to suggest next.
     pub related: Vec<String>,
+    /// The official pages its facts come from (`source:`).
+    pub sources: Vec<String>,
+    /// When an editor last checked it against those pages (`reviewed:`), in days since
+    /// 1970-01-01; `None` if never recorded.
+    pub reviewed: Option<i64>,
     /// Text per language, indexed by [`Lang::index`].
     pub texts: [TopicText; 3],
 }
@@ -211,6 +216,8 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
     };
     let mut id: Option<(usize, String)> = None;
     let mut related: Option<(usize, Vec<String>)> = None;
+    let mut sources: Vec<String> = Vec::new();
+    let mut reviewed: Option<i64> = None;
     let mut sections: [Option<Section>; 3] = [None, None, None];
     let mut current: Option<usize> = None;
 
@@ -269,7 +276,7 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
                     continue;
                 }
                 let Some((key, value)) = line.split_once(':') else {
-                    problem(line_no, format!("expected `id: …`, `related: …` or a `[fi] Title` section heading, found {:?}", clip(line)));
+                    problem(line_no, format!("expected `id: …`, `related: …`, `source: …`, `reviewed: …` or a `[fi] Title` section heading, found {:?}", clip(line)));
                     continue;
                 };
                 let value = value.trim();
@@ -293,9 +300,30 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
                             .collect();
                         related = Some((line_no, list));
                     }
+                    "source" => {
+                        for url in value.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+                            if url.starts_with("https://") && !url.contains(char::is_whitespace) {
+                                sources.push(url.to_string());
+                            } else {
+                                problem(
+                                    line_no,
+                                    format!("source {:?} must be an https:// address", clip(url)),
+                                );
+                            }
+                        }
+                    }
+                    "reviewed" => match parse_date(value) {
+                        Some(d) => reviewed = Some(d),
+                        None => problem(
+                            line_no,
+                            format!("reviewed {:?} must be a date like 2026-12-07", clip(value)),
+                        ),
+                    },
                     other => problem(
                         line_no,
-                        format!("unknown header {other:?}: expected `id` or `related`"),
+                        format!(
+                            "unknown header {other:?}: expected `id`, `related`, `source` or `reviewed`"
+                        ),
                     ),
                 }
             }
@@ -394,10 +422,48 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
     };
     Ok(Parsed {
         file,
-        topic: Topic { id, related, texts },
+        topic: Topic {
+            id,
+            related,
+            sources,
+            reviewed,
+            texts,
+        },
         id_line,
         related_line,
     })
+}
+
+/// `YYYY-MM-DD` → days since 1970-01-01, if it is a real date.
+fn parse_date(s: &str) -> Option<i64> {
+    let mut parts = s.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    let days = kanava_store::calendar::days_from_civil(y, m, d);
+    // Out-of-range months and days roll over; a real date comes back unchanged.
+    (kanava_store::calendar::civil_from_days(days) == (y, m, d)).then_some(days)
+}
+
+/// Topics whose `reviewed:` date is missing or more than `max_age_days` before `today` (days
+/// since 1970-01-01): content to check against its sources again.
+pub fn stale(topics: &[Topic], today: i64, max_age_days: i64) -> Vec<String> {
+    topics
+        .iter()
+        .filter(|t| t.reviewed.is_none_or(|r| today - r > max_age_days))
+        .map(|t| match t.reviewed {
+            None => format!("{}: no `reviewed:` date", t.id),
+            Some(r) => {
+                let (y, m, d) = kanava_store::calendar::civil_from_days(r);
+                format!(
+                    "{}: last reviewed {y:04}-{m:02}-{d:02}, over 12 months ago",
+                    t.id
+                )
+            }
+        })
+        .collect()
 }
 
 fn declared_id(src: &str) -> Option<&str> {
@@ -475,5 +541,38 @@ mod tests {
             ("x/a.txt", &dup.replace("related: a", "")),
         ]);
         assert_eq!(p, ["x/a.txt:1: duplicate id \"a\": already used by a.txt"]);
+    }
+
+    #[test]
+    fn sources_and_review_dates_are_checked() {
+        let b = GOOD
+            .replace("id: a", "id: b")
+            .replace("related: b", "related: a");
+        let with = GOOD.replace(
+            "related: b\n",
+            "related: b\nsource: https://migri.fi/a, https://migri.fi/b\nreviewed: 2026-12-07\n",
+        );
+        let refs = [
+            (Path::new("a.txt"), with.as_str()),
+            (Path::new("b.txt"), b.as_str()),
+        ];
+        let topics = parse_all(&refs).expect("valid");
+        let a = topics.iter().find(|t| t.id == "a").expect("a");
+        assert_eq!(a.sources, ["https://migri.fi/a", "https://migri.fi/b"]);
+        let day = a.reviewed.expect("reviewed");
+        assert_eq!(stale(&topics, day + 10, 365), ["b: no `reviewed:` date"]);
+        assert_eq!(stale(&topics, day + 366, 365).len(), 2);
+        for bad in [
+            "reviewed: 2026-02-30",
+            "reviewed: 7.12.2026",
+            "source: http://migri.fi",
+        ] {
+            let broken = GOOD.replace("related: b\n", &format!("related: b\n{bad}\n"));
+            let p = problems(&[("a.txt", &broken), ("b.txt", &b)]);
+            assert!(
+                p.len() == 1 && p[0].starts_with("a.txt:3: "),
+                "{bad}: {p:?}"
+            );
+        }
     }
 }

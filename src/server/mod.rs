@@ -4,16 +4,21 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use kanava_adapter::{Adapter, ChannelState, Conversation, Shutdown, ShutdownTrigger};
+use kanava_adapter::{ChannelState, Conversation, Shutdown};
 use serde_json::json;
+use tower::ServiceExt;
 use tracing::{error, info};
 
-mod channels;
+mod registry;
+mod reload;
+
+pub use registry::Registry;
+pub use reload::KnowledgeHealth;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
@@ -25,30 +30,43 @@ pub use crate::services::StartError;
 #[derive(Clone)]
 struct AppState {
     engine: Arc<Engine>,
-    adapters: Arc<Vec<Arc<dyn Adapter>>>,
+    channels: Arc<Registry>,
+    knowledge: reload::SharedHealth,
 }
 
-/// The HTTP router: health, metrics and the adapters' routes.
+/// The HTTP router: health, metrics, and whatever the running channel instances serve (looked
+/// up per request, so an instance started or stopped later is reached or gone at once).
 fn router(state: AppState) -> Router {
-    let mut app = Router::new()
+    Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .with_state(state.clone());
-    for a in state.adapters.iter() {
-        if let Some(r) = a.routes() {
-            app = app.merge(r);
-        }
+        .fallback(channel_routes)
+        .with_state(state)
+}
+
+async fn channel_routes(State(s): State<AppState>, request: Request) -> axum::response::Response {
+    match s.channels.routes().oneshot(request).await {
+        Ok(r) => r,
+        Err(never) => match never {},
     }
-    app
 }
 
 async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
-    let channels: Vec<_> = s.adapters.iter().map(|a| a.health()).collect();
+    let channels = s.channels.health();
+    let knowledge = s
+        .knowledge
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let failed = channels
         .iter()
         .any(|h| matches!(h.state, ChannelState::Failed(_) | ChannelState::Degraded(_)));
-    let status = if failed { "degraded" } else { "ok" };
-    Json(json!({ "status": status, "channels": channels }))
+    let status = if failed || !knowledge.ok() {
+        "degraded"
+    } else {
+        "ok"
+    };
+    Json(json!({ "status": status, "channels": channels, "knowledge": knowledge }))
 }
 
 async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
@@ -72,8 +90,16 @@ pub async fn run(
     let mut services = Services::open(&config).await?;
     let engine = services.build_engine(&config)?;
     services.engine = Some(engine.clone());
+    let conversation: Arc<dyn Conversation> = engine.clone();
+    let channels = Arc::new(Registry::new(
+        conversation,
+        services.storage.channels.clone(),
+        services.guard.clone(),
+        services.clock.clone(),
+    ));
+    services.channels = Some(channels.clone());
     let services = Arc::new(services);
-    let (storage, guard) = (services.storage.clone(), services.guard.clone());
+    let guard = services.guard.clone();
     let purge_job = tokio::spawn(purge_daily(services.clone(), config.purge_interval));
     // The guard's per-user state (rate-limiter keys, dropped-message counts, identifier
     // histories, strikes) is trimmed every minute, not only on that user's next event, so idle
@@ -95,36 +121,11 @@ pub async fn run(
             what: "cannot open the control socket".into(),
             source,
         })?;
-    let conversation: Arc<dyn Conversation> = engine.clone();
-    let adapters = Arc::new(channels::adapters(
-        &config,
-        conversation,
-        storage.channels.as_ref(),
-    )?);
-    let (trigger, _) = ShutdownTrigger::new();
-    let mut tasks = Vec::new();
-    for a in adapters.iter() {
-        let a = a.clone();
-        let stop = trigger.subscribe();
-        let guard = guard.clone();
-        tasks.push(tokio::spawn(async move {
-            let channel = a.channel().clone();
-            if let Err(e) = a.run(stop).await {
-                // One channel failing never stops the others; staff find it in the audit log.
-                error!(%channel, error = %e, "channel stopped");
-                use crate::clock::Clock;
-                let record = crate::audit::AuditRecord {
-                    at: SystemClock.now(),
-                    kind: "channel_failure".into(),
-                    actor: "system".into(),
-                    subject: None,
-                    reason: e.to_string(),
-                };
-                if let Err(e) = guard.audit_log().append(&record).await {
-                    error!(error = %e, "could not audit a channel failure");
-                }
-            }
-        }));
+    for spec in &config.channels {
+        if let Err(e) = channels.start(spec) {
+            channels.stop_all().await;
+            return Err(e);
+        }
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -136,9 +137,22 @@ pub async fn run(
         what: "no local address".into(),
         source,
     })?;
-    info!(%addr, channels = adapters.len(), topics = engine.knowledge().topics().len(), "kanava is serving");
+    info!(%addr, channels = channels.len(), topics = engine.knowledge().topics().len(), "kanava is serving");
     on_listening(addr);
-    let app = router(AppState { engine, adapters });
+    let knowledge = Arc::new(std::sync::RwLock::new(KnowledgeHealth::Ok {
+        topics: engine.knowledge().topics().len(),
+    }));
+    let reload_job = tokio::spawn(reload::watch(
+        config.knowledge_dir.clone(),
+        engine.clone(),
+        services.clone(),
+        knowledge.clone(),
+    ));
+    let app = router(AppState {
+        engine,
+        channels: channels.clone(),
+        knowledge,
+    });
     // The web chat limits per client address too, so it needs the peer's.
     let served = axum::serve(
         listener,
@@ -146,11 +160,9 @@ pub async fn run(
     )
     .with_graceful_shutdown(async move { shutdown.wait().await })
     .await;
-    trigger.trigger();
-    for t in tasks {
-        let _ = t.await;
-    }
+    channels.stop_all().await;
     control.abort();
+    reload_job.abort();
     purge_job.abort();
     evict_job.abort();
     // Everything acknowledged was flushed already; this makes the rest (queued moderation

@@ -5,6 +5,8 @@
 
 mod actor;
 mod operations;
+mod tell;
 
 pub use actor::{Actor, ActorError, Permission, Role};
 pub use operations::{execute, Operation, OperationError, Outcome, MAX_BLOCK_HOURS};
+pub use tell::{tell, Told};

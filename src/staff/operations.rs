@@ -148,6 +148,13 @@ pub enum Outcome {
     Stats(Stats),
     /// One block (added or removed).
     Block(Block),
+    /// An appeal decided: the block (lifted or kept), and whether the user was told.
+    Appeal {
+        /// The block.
+        block: Block,
+        /// Whether the decision reached the user.
+        told: super::Told,
+    },
     /// Blocks.
     Blocks(Vec<Block>),
     /// Audit records.
@@ -267,7 +274,10 @@ pub async fn execute(
             reason,
         } => {
             let why = format!("appeal accepted: {reason}");
-            Outcome::Block(guard.block_remove(&channel, &user, me, &why, now).await?)
+            let block = guard.block_remove(&channel, &user, me, &why, now).await?;
+            let told =
+                super::tell(services, &channel, &user, crate::i18n::Text::AppealAccepted).await;
+            Outcome::Appeal { block, told }
         }
         Operation::AppealDecide {
             channel,
@@ -289,11 +299,13 @@ pub async fn execute(
                     at: now,
                     kind: "appeal_rejected".into(),
                     actor: me.into(),
-                    subject: Some((channel, user)),
+                    subject: Some((channel.clone(), user.clone())),
                     reason,
                 })
                 .await?;
-            Outcome::Block(block)
+            let told =
+                super::tell(services, &channel, &user, crate::i18n::Text::AppealRejected).await;
+            Outcome::Appeal { block, told }
         }
         Operation::AuditQuery { since, kind } => {
             Outcome::Audit(guard.audit_log().list(since, kind.as_deref()).await?)

@@ -420,11 +420,16 @@ fn appeals_are_decided_from_the_command_line_and_staff_ids_are_checked() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--reject"));
 
-    ok(&cmd(
+    let decided = ok(&cmd(
         &["block", "appeal"],
         "not convinced",
         &["--reject", "--moderator", "mod-ben"],
     ));
+    // Offline there is no channel to tell the user through; the moderator is told so.
+    assert!(
+        decided.contains("\"told\":\"no\"") && decided.contains("not serving"),
+        "{decided}"
+    );
     assert!(ok(&["block", "list", "--json"]).contains("\"user\":\"42\""));
     ok(&cmd(
         &["block", "appeal"],

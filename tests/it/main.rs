@@ -11,6 +11,7 @@ mod cli;
 mod contract;
 mod crash;
 mod deploy;
+mod knowledge_reload;
 mod matrix_e2e;
 mod peers;
 mod pipeline;

@@ -116,7 +116,7 @@ async fn an_appeal_is_rejected_or_accepted_with_the_decider_on_record() {
     };
 
     let kept = staff::execute(&s, &moderator, decide(false)).await;
-    assert!(matches!(kept, Ok(Outcome::Block(_))), "{kept:?}");
+    assert!(matches!(kept, Ok(Outcome::Appeal { .. })), "{kept:?}");
     assert!(s.guard.block_list().iter().any(|b| b.user == "abc"));
 
     staff::execute(&s, &moderator, decide(true))

@@ -51,13 +51,31 @@ impl Server {
 
     /// Starts on a given listen address (webhook tests must know the port in advance).
     pub fn start_on(data: &Path, listen: &str, extra_env: &[(&str, &str)]) -> Server {
+        Self::start_full(data, listen, &repo().join("knowledge"), extra_env)
+    }
+
+    /// With a knowledge directory of the test's own.
+    pub fn start_with_knowledge(
+        data: &Path,
+        knowledge: &Path,
+        extra_env: &[(&str, &str)],
+    ) -> Server {
+        Self::start_full(data, "127.0.0.1:0", knowledge, extra_env)
+    }
+
+    fn start_full(
+        data: &Path,
+        listen: &str,
+        knowledge: &Path,
+        extra_env: &[(&str, &str)],
+    ) -> Server {
         let stderr = data.with_extension("stderr.log");
         let err_file = std::fs::File::create(&stderr).expect("stderr log");
         let mut cmd = Command::new(kanava_bin());
         cmd.args(["serve", "--listen", listen, "--data"])
             .arg(data)
             .arg("--knowledge")
-            .arg(repo().join("knowledge"))
+            .arg(knowledge)
             .env("KANAVA_LOG", "debug")
             .stdout(Stdio::piped())
             .stderr(err_file);

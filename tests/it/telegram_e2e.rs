@@ -17,6 +17,14 @@ fn topics(stored: &[serde_json::Value]) -> Vec<Option<String>> {
         .collect()
 }
 
+/// One channel's entry in `/healthz`.
+fn state_of<'h>(health: &'h serde_json::Value, channel: &str) -> &'h serde_json::Value {
+    health["channels"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["channel"] == channel))
+        .unwrap_or(&serde_json::Value::Null)
+}
+
 fn some(list: &[&str]) -> Vec<Option<String>> {
     list.iter().map(|t| Some(t.to_string())).collect()
 }
@@ -245,15 +253,15 @@ async fn a_rejected_token_fails_only_the_telegram_channel() {
             .json()
             .await
             .expect("json");
-        if h["channels"][1]["state"] == "failed" {
+        if state_of(&h, "telegram")["state"] == "failed" {
             break h;
         }
         assert!(Instant::now() < deadline, "telegram never failed: {h}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert_eq!(health["channels"][0]["state"], "running", "{health}");
+    assert_eq!(state_of(&health, "webchat")["state"], "running", "{health}");
     assert!(
-        health["channels"][1]["reason"]
+        state_of(&health, "telegram")["reason"]
             .as_str()
             .is_some_and(|r| r.contains("rejected the bot token")),
         "{health}"
@@ -350,4 +358,92 @@ async fn the_command_menu_is_published_in_three_languages() {
             "{code}"
         );
     }
+}
+
+/// Two bots, two instances (`[channels.NAME]`, here declared from the environment): each
+/// answers its own users under its own name, and a block on one leaves the other alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_bots_run_side_by_side_as_separate_instances() {
+    let mut fi = TelegramUser::start().await;
+    fi.server.take().expect("running").stop();
+    let sv_dir = tempfile::tempdir().expect("tempdir");
+    let mut sv = TelegramUser {
+        _dir: sv_dir,
+        data: fi.data.clone(),
+        server: None,
+        api: fi.api.clone(),
+        token: crate::contract::telegram::new_token(),
+        user_id: fi.user_id,
+        chat: fi.chat.clone(),
+        lang: "sv".into(),
+        http: reqwest::Client::new(),
+    };
+    let mut env: Vec<(String, String)> = vec![("KANAVA_LOG".into(), "debug".into())];
+    for (name, token) in [("TG_FI", &fi.token), ("TG_SV", &sv.token)] {
+        for (key, value) in [
+            ("KIND", "telegram"),
+            ("TOKEN", token.as_str()),
+            ("API_URL", fi.api.as_str()),
+            ("POLL_TIMEOUT_SECONDS", "5"),
+        ] {
+            env.push((format!("KANAVA_CHANNELS_{name}_{key}"), value.to_string()));
+        }
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let server = Server::start(&fi.data, &env);
+
+    let a = fi.say("Tallennetaanko tämä keskustelu?").await;
+    assert_eq!(
+        a.iter().filter_map(topic_of).collect::<Vec<_>>(),
+        [("chat-privacy".to_string(), Lang::Fi)],
+        "{a:?}"
+    );
+    let b = sv.say("Hur länge tar behandlingen av min ansökan?").await;
+    assert_eq!(
+        b.iter().filter_map(topic_of).collect::<Vec<_>>(),
+        [("processing-time".to_string(), Lang::Sv)],
+        "{b:?}"
+    );
+    let health: serde_json::Value = reqwest::get(format!("http://{}/healthz", server.addr))
+        .await
+        .expect("healthz")
+        .json()
+        .await
+        .expect("json");
+    let names: Vec<&str> = health["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .filter_map(|c| c["channel"].as_str())
+        .collect();
+    assert_eq!(names, ["tg_fi", "tg_sv", "webchat"], "{health}");
+
+    // The same Telegram user on two bots is two identities.
+    let user = fi.user();
+    crate::support::kanava_data_ok(
+        &[
+            "block",
+            "add",
+            "--channel",
+            "tg_fi",
+            "--user",
+            &user,
+            "--reason",
+            "test",
+            "--hours",
+            "1",
+            "--moderator",
+            "mod-test",
+        ],
+        &fi.data,
+    );
+    let notice = fi.say("Kauanko käsittely kestää?").await;
+    assert!(notice.iter().all(|r| topic_of(r).is_none()), "{notice:?}");
+    let c = sv.say("Lagras den här chatten?").await;
+    assert_eq!(
+        c.iter().filter_map(topic_of).collect::<Vec<_>>(),
+        [("chat-privacy".to_string(), Lang::Sv)],
+        "{c:?}"
+    );
+    server.stop();
 }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use kanava::clock::{ManualClock, MINUTE};
 use kanava::guard::{
-    BlockReason, Guard, GuardDecision, IdentifierKey, Notice, TermsConfig, TermsGuard, Violation,
+    BlockReason, Finding, Guard, GuardDecision, IdentifierKey, Notice, TermsConfig, TermsGuard,
+    Violation,
 };
 use kanava::storage::Storage;
 use kanava_adapter::{ChannelId, UserIdentity};
@@ -49,13 +50,19 @@ async fn strikes_block_with_one_notice_then_silence_and_escalate() {
     let mut durations = Vec::new();
     for round in 0..3 {
         assert_eq!(
-            g.violation(&u, now, Violation::Advertising),
+            g.record(&u, now, Finding::Violation(Violation::Advertising))
+                .notice(),
             None,
             "round {round}: first strike"
         );
-        assert_eq!(g.violation(&u, now + 1, Violation::Advertising), None);
+        assert_eq!(
+            g.record(&u, now + 1, Finding::Violation(Violation::Advertising))
+                .notice(),
+            None
+        );
         let notice = g
-            .violation(&u, now + 2, Violation::Advertising)
+            .record(&u, now + 2, Finding::Violation(Violation::Advertising))
+            .notice()
             .expect("third strike blocks");
         let Notice::Blocked { reason, until } = notice else {
             panic!("{notice:?}")
@@ -64,7 +71,7 @@ async fn strikes_block_with_one_notice_then_silence_and_escalate() {
         durations.push(until.map(|u| (u - (now + 2)) / HOUR));
         // The block notice went out with the warning: from now on, silence.
         assert_eq!(
-            g.check(&u, now + 3, None),
+            g.admit(&u, now + 3, None),
             GuardDecision::Deny {
                 reason: "blocked",
                 notice: None
@@ -72,12 +79,12 @@ async fn strikes_block_with_one_notice_then_silence_and_escalate() {
         );
         match until {
             Some(until) => {
-                assert!(blocked(&g.check(&u, until - 1, None)));
+                assert!(blocked(&g.admit(&u, until - 1, None)));
                 now = until + 1;
                 clock.advance(now - clock_now(&clock));
-                assert_eq!(g.check(&u, now, None), GuardDecision::Allow, "expired");
+                assert_eq!(g.admit(&u, now, None), GuardDecision::Allow, "expired");
             }
-            None => assert!(blocked(&g.check(&u, now + 365 * DAY, None)), "indefinite"),
+            None => assert!(blocked(&g.admit(&u, now + 365 * DAY, None)), "indefinite"),
         }
     }
     assert_eq!(durations, [Some(24), Some(7 * 24), None]);
@@ -108,7 +115,7 @@ async fn a_moderators_block_gets_one_notice_an_appeal_and_is_audited() {
     )
     .await
     .expect("block");
-    let first = g.check(&u, T0 + 1, None);
+    let first = g.admit(&u, T0 + 1, None);
     assert!(
         matches!(
             first,
@@ -123,13 +130,13 @@ async fn a_moderators_block_gets_one_notice_an_appeal_and_is_audited() {
         "{first:?}"
     );
     assert_eq!(
-        g.check(&u, T0 + 2, None),
+        g.admit(&u, T0 + 2, None),
         GuardDecision::Deny {
             reason: "blocked",
             notice: None
         }
     );
-    let appeal = g.check(&u, T0 + 3, Some("I did not mean it, [NUMBER]"));
+    let appeal = g.admit(&u, T0 + 3, Some("I did not mean it, [NUMBER]"));
     assert_eq!(
         appeal,
         GuardDecision::Deny {
@@ -144,7 +151,7 @@ async fn a_moderators_block_gets_one_notice_an_appeal_and_is_audited() {
     g.block_remove("webchat", "u1", "mod-ben", "appeal accepted", T0 + 4)
         .await
         .expect("unblock");
-    assert_eq!(g.check(&u, T0 + 5, None), GuardDecision::Allow);
+    assert_eq!(g.admit(&u, T0 + 5, None), GuardDecision::Allow);
     let kinds: Vec<(String, String)> = g
         .audit_log()
         .list(0, None)
@@ -171,8 +178,10 @@ async fn blocks_and_strikes_survive_a_restart() {
     {
         let db = kanava::storage::open_embedded(dir.path()).expect("storage");
         let g = guard(&db, clock.clone()).await;
-        g.violation(&u, T0, Violation::Advertising);
-        g.violation(&u, T0 + 1, Violation::Advertising);
+        g.record(&u, T0, Finding::Violation(Violation::Advertising))
+            .notice();
+        g.record(&u, T0 + 1, Finding::Violation(Violation::Advertising))
+            .notice();
         g.block_add("webchat", "other", "mod-anna", "test", None, T0)
             .await
             .expect("block");
@@ -181,10 +190,12 @@ async fn blocks_and_strikes_survive_a_restart() {
     let db = kanava::storage::open_embedded(dir.path()).expect("storage");
     let g = guard(&db, clock).await;
     assert!(
-        g.violation(&u, T0 + 2, Violation::Advertising).is_some(),
+        g.record(&u, T0 + 2, Finding::Violation(Violation::Advertising))
+            .notice()
+            .is_some(),
         "two strikes from before plus one block"
     );
-    assert!(blocked(&g.check(&user("other"), T0 + 3, None)));
+    assert!(blocked(&g.admit(&user("other"), T0 + 3, None)));
     assert_eq!(
         g.audit_log()
             .list(0, Some("strike"))
@@ -201,7 +212,7 @@ async fn flooding_is_slowed_then_a_strike() {
     let clock = Arc::new(ManualClock::new(T0));
     let g = guard(&db, clock).await;
     let u = user("flooder");
-    let decisions: Vec<GuardDecision> = (0..40).map(|i| g.check(&u, T0 + i, None)).collect();
+    let decisions: Vec<GuardDecision> = (0..40).map(|i| g.admit(&u, T0 + i, None)).collect();
     let allowed = decisions
         .iter()
         .filter(|d| **d == GuardDecision::Allow)
@@ -252,7 +263,7 @@ async fn limiter_memory_stays_bounded_under_100k_identities() {
         .expect("guard");
     for i in 0..100_000u64 {
         assert_eq!(
-            g.check(&user(&format!("u{i}")), T0, None),
+            g.admit(&user(&format!("u{i}")), T0, None),
             GuardDecision::Allow
         );
     }
@@ -269,12 +280,14 @@ async fn limiter_memory_stays_bounded_under_100k_identities() {
     let key = IdentifierKey::new([7; 32]);
     for i in 0..1000u64 {
         let who = user(&format!("s{i}"));
-        let _ = g.violation(&who, t1, Violation::Advertising);
+        let _ = g
+            .record(&who, t1, Finding::Violation(Violation::Advertising))
+            .notice();
         let ids: Vec<_> = key
             .hash(&format!("{:06}", 100_000 + i * 97))
             .into_iter()
             .collect();
-        let _ = g.identifiers(&who, t1, &ids);
+        let _ = g.record(&who, t1, Finding::Identifiers(&ids));
     }
     assert!(g.tracked() >= 2000, "{}", g.tracked());
     g.evict(t1 + 2 * DAY);
@@ -292,10 +305,10 @@ async fn enumeration_blocks_within_a_handful_and_a_spike_locks_identifiers_down(
     // Sequential numbers: the second already gives it away.
     let seq = user("seq");
     assert_eq!(
-        g.identifiers(&seq, T0, &ids(20_240_001)),
+        g.record(&seq, T0, Finding::Identifiers(&ids(20_240_001))),
         GuardDecision::Allow
     );
-    let d = g.identifiers(&seq, T0 + 1, &ids(20_240_002));
+    let d = g.record(&seq, T0 + 1, Finding::Identifiers(&ids(20_240_002)));
     assert!(
         matches!(
             d,
@@ -317,12 +330,12 @@ async fn enumeration_blocks_within_a_handful_and_a_spike_locks_identifiers_down(
         .enumerate()
     {
         assert_eq!(
-            g.identifiers(&rnd, T0 + i as u64, &ids(n)),
+            g.record(&rnd, T0 + i as u64, Finding::Identifiers(&ids(n))),
             GuardDecision::Allow
         );
     }
     assert!(matches!(
-        g.identifiers(&rnd, T0 + 5, &ids(74_567_890)),
+        g.record(&rnd, T0 + 5, Finding::Identifiers(&ids(74_567_890))),
         GuardDecision::Deny {
             reason: "enumeration",
             ..
@@ -333,21 +346,25 @@ async fn enumeration_blocks_within_a_handful_and_a_spike_locks_identifiers_down(
     let own = user("own");
     for i in 0..10 {
         assert_eq!(
-            g.identifiers(&own, T0 + i, &ids(31_415_926)),
+            g.record(&own, T0 + i, Finding::Identifiers(&ids(31_415_926))),
             GuardDecision::Allow
         );
     }
 
     // A spike across many users: lockdown, identifiers get the general refusal.
     for i in 0..60u64 {
-        let _ = g.identifiers(
+        let _ = g.record(
             &user(&format!("crowd{i}")),
             T0 + 10 + i,
-            &ids(40_000_000 + i * 1000),
+            Finding::Identifiers(&ids(40_000_000 + i * 1000)),
         );
     }
     assert!(g.lockdown_active());
-    let d = g.identifiers(&user("newcomer"), T0 + 100, &ids(55_555_555));
+    let d = g.record(
+        &user("newcomer"),
+        T0 + 100,
+        Finding::Identifiers(&ids(55_555_555)),
+    );
     assert_eq!(
         d,
         GuardDecision::Deny {
@@ -356,7 +373,7 @@ async fn enumeration_blocks_within_a_handful_and_a_spike_locks_identifiers_down(
         }
     );
     assert_eq!(
-        g.identifiers(&user("newcomer"), T0 + 101, &[]),
+        g.record(&user("newcomer"), T0 + 101, Finding::Identifiers(&[])),
         GuardDecision::Allow,
         "general questions still pass"
     );

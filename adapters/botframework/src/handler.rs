@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
 
 use crate::activity::{self, Activity, Meaning};
-use crate::{connector, outbound, Inner, MESSAGES_PATH};
+use crate::{connector, outbound, proactive, Inner};
 
 /// Reaction lookups are kept this long.
 const REACTION_DAYS: u64 = 30;
@@ -24,7 +24,7 @@ const WELCOME_DAYS: u64 = 730;
 
 pub(crate) fn routes(inner: Arc<Inner>) -> Router {
     Router::new()
-        .route(MESSAGES_PATH, post(messages))
+        .route(&inner.config.path, post(messages))
         .layer(DefaultBodyLimit::max(inner.config.max_body_bytes))
         .with_state(inner)
 }
@@ -197,6 +197,8 @@ async fn handle(inner: &Inner, a: &Activity, service: &url::Url) -> Result<(), S
             }
         }
     };
+    // Where to write to this chat later (an appeal decision, an advisor's answer).
+    proactive::remember(inner, &inbound.chat, a, service, now()).await?;
     let group = activity::is_group(a);
     let replies = inner.conversation.handle(inbound).await;
     let url =
@@ -238,7 +240,11 @@ pub(crate) async fn tidy(inner: &Inner) {
         .state
         .with(move |s| {
             let mut n = 0;
-            for (prefix, days) in [(&b"r/"[..], REACTION_DAYS), (&b"w/"[..], WELCOME_DAYS)] {
+            for (prefix, days) in [
+                (&b"r/"[..], REACTION_DAYS),
+                (&b"w/"[..], WELCOME_DAYS),
+                (&b"c/"[..], proactive::REFERENCE_DAYS),
+            ] {
                 for (k, v) in s.scan(prefix)? {
                     let old = serde_json::from_slice::<Mark>(&v)
                         .map_or(true, |m| m.at + days * 86_400 < now);
@@ -251,6 +257,7 @@ pub(crate) async fn tidy(inner: &Inner) {
             Ok(n)
         })
         .await;
+    proactive::forget_cached(inner);
     if let Err(e) = result {
         warn!(channel = %inner.channel, error = %e, "could not tidy channel state");
     }

@@ -8,20 +8,23 @@ pub mod auth;
 pub mod connector;
 mod handler;
 mod outbound;
+mod proactive;
+pub mod settings;
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use kanava_adapter::{
     Adapter, AdapterError, Capabilities, ChannelId, ChannelState, ChannelStore, Conversation,
-    Health, HealthCell, Shutdown,
+    DeliveryError, Health, HealthCell, Outbound, Recipient, Shutdown,
 };
 use tracing::{info, warn};
 
 pub use auth::JwtConfig;
 pub use connector::Credentials;
+pub use settings::BotFrameworkSettings;
 
-/// The route connectors post to.
+/// The route connectors post to, unless an instance names another (`path`).
 pub const MESSAGES_PATH: &str = "/api/messages";
 
 /// How inbound requests are authenticated.
@@ -37,6 +40,8 @@ pub enum Auth {
 /// Bot Framework channel settings.
 #[derive(Debug, Clone)]
 pub struct BotFrameworkConfig {
+    /// The path connectors post to (the messaging endpoint's path in the bot's registration).
+    pub path: String,
     /// Inbound authentication.
     pub auth: Auth,
     /// Outbound credentials; `None` sends replies without a token (emulators).
@@ -61,6 +66,10 @@ pub(crate) struct Inner {
     pub(crate) verifier: Option<auth::Verifier>,
     pub(crate) connector: connector::Connector,
     pub(crate) health: HealthCell,
+    /// Conversation references known to be stored.
+    pub(crate) references: proactive::Known,
+    /// One round of pushed messages at a time.
+    pub(crate) pushing: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -98,6 +107,8 @@ impl BotFramework {
                 verifier,
                 connector,
                 health: HealthCell::default(),
+                references: proactive::Known::default(),
+                pushing: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -113,6 +124,7 @@ impl Adapter for BotFramework {
             buttons: true,
             feedback: true,
             max_message_chars: None,
+            push: true,
         }
     }
 
@@ -140,11 +152,17 @@ impl Adapter for BotFramework {
                     Err(e) => inner.health.set(ChannelState::Degraded(e.to_string())),
                 },
             }
+            let mut tidy = tokio::time::interval(std::time::Duration::from_secs(3600));
+            // Pushed messages the connector did not take are tried again this often.
+            let mut retry = tokio::time::interval(std::time::Duration::from_secs(30));
             loop {
                 tokio::select! {
                     _ = shutdown.wait() => break,
-                    _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {
-                        handler::tidy(&inner).await;
+                    _ = tidy.tick() => handler::tidy(&inner).await,
+                    _ = retry.tick() => {
+                        if let Err(e) = proactive::send_pending(&inner).await {
+                            warn!(channel = %inner.channel, error = %e, "could not send pushed messages");
+                        }
                     }
                 }
             }
@@ -155,5 +173,22 @@ impl Adapter for BotFramework {
 
     fn health(&self) -> Health {
         self.inner.health.report(&self.inner.channel)
+    }
+
+    fn deliver(
+        &self,
+        to: Recipient,
+        messages: Vec<Outbound>,
+    ) -> BoxFuture<'static, Result<(), DeliveryError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            proactive::enqueue(&inner, &to.chat, &messages).await?;
+            tokio::spawn(async move {
+                if let Err(e) = proactive::send_pending(&inner).await {
+                    warn!(channel = %inner.channel, error = %e, "could not send pushed messages");
+                }
+            });
+            Ok(())
+        })
     }
 }

@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::identity::ChannelId;
+use crate::identity::{ChannelId, ChatId};
 use crate::message::{Inbound, Outbound};
 
 /// The engine, as adapters see it: one call per inbound event.
@@ -70,6 +70,38 @@ pub struct Capabilities {
     pub feedback: bool,
     /// The longest single message the platform accepts, in characters, if limited.
     pub max_message_chars: Option<usize>,
+    /// Messages can be sent to a chat at any time, not only as a reply ([`Adapter::deliver`]).
+    pub push: bool,
+}
+
+/// Where a message sent later goes: one user in one chat of the channel instance, as an
+/// earlier [`crate::Inbound`] named them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recipient {
+    /// The platform user id ([`crate::UserIdentity::user`]).
+    pub user: String,
+    /// The chat they wrote in.
+    pub chat: ChatId,
+}
+
+/// Why a message could not be accepted for delivery.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// The channel cannot send unprompted messages.
+    #[error("this channel cannot send messages unprompted")]
+    Unsupported,
+    /// The chat is not one kanava can reach (never seen, or the platform forgot it).
+    #[error("unknown chat: {0}")]
+    UnknownChat(String),
+    /// A message about one person would go where others read (a group chat).
+    #[error("the chat is a group; a message about one person is not posted there")]
+    Group,
+    /// The channel is not running.
+    #[error("the channel is not running")]
+    Stopped,
+    /// The message could not be kept durably.
+    #[error("could not keep the message for delivery: {0}")]
+    State(String),
 }
 
 /// The state of one channel, reported on `/healthz`.
@@ -223,4 +255,18 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// The channel's current health.
     fn health(&self) -> Health;
+
+    /// Sends `messages` to `to` outside any reply: an appeal decision, an advisor's answer, a
+    /// service notice. `Ok` means the messages are kept durably and will reach the chat as soon
+    /// as the platform allows (the web chat: when the browser is connected or next reconnects),
+    /// across a restart, each once. Messages of kind [`crate::OutboundKind::Notice`] concern one
+    /// person and are refused for group chats ([`DeliveryError::Group`]).
+    fn deliver(
+        &self,
+        to: Recipient,
+        messages: Vec<Outbound>,
+    ) -> BoxFuture<'static, Result<(), DeliveryError>> {
+        let _ = (to, messages);
+        Box::pin(async { Err(DeliveryError::Unsupported) })
+    }
 }

@@ -9,8 +9,10 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod inbound;
+mod push;
 pub mod render;
 mod session;
+pub mod settings;
 mod sync;
 
 use std::path::PathBuf;
@@ -19,8 +21,10 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use kanava_adapter::{
     Adapter, AdapterError, Capabilities, ChannelId, ChannelState, ChannelStore, Conversation,
-    Health, HealthCell, Shutdown,
+    DeliveryError, Health, HealthCell, Outbound, Recipient, Shutdown,
 };
+
+pub use settings::MatrixSettings;
 
 /// How the bot account logs in.
 #[derive(Clone)]
@@ -78,6 +82,10 @@ pub(crate) struct Inner {
     pub(crate) state: kanava_adapter::AsyncState,
     pub(crate) config: MatrixConfig,
     pub(crate) health: HealthCell,
+    /// The logged-in client, once there is one (pushed messages need it).
+    pub(crate) client: std::sync::OnceLock<matrix_sdk::Client>,
+    /// One round of pushed messages at a time.
+    pub(crate) pushing: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -104,6 +112,8 @@ impl Matrix {
                 state: kanava_adapter::AsyncState::new(state),
                 config,
                 health: HealthCell::default(),
+                client: std::sync::OnceLock::new(),
+                pushing: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -119,6 +129,7 @@ impl Adapter for Matrix {
             buttons: false,
             feedback: true,
             max_message_chars: None,
+            push: true,
         }
     }
 
@@ -136,5 +147,22 @@ impl Adapter for Matrix {
 
     fn health(&self) -> Health {
         self.inner.health.report(&self.inner.channel)
+    }
+
+    fn deliver(
+        &self,
+        to: Recipient,
+        messages: Vec<Outbound>,
+    ) -> BoxFuture<'static, Result<(), DeliveryError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            push::enqueue(&inner, &to.chat, &messages).await?;
+            tokio::spawn(async move {
+                if let Err(e) = push::send_pending(&inner).await {
+                    tracing::warn!(channel = %inner.channel, error = %e, "could not send pushed messages");
+                }
+            });
+            Ok(())
+        })
     }
 }

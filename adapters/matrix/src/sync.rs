@@ -113,6 +113,7 @@ pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: Shutdown) -> Result<(),
         .map(ToOwned::to_owned)
         .ok_or_else(|| failed(&inner, "no user id after login".into()))?;
     info!(channel = %inner.channel, device = ?client.device_id(), "Matrix channel logged in");
+    let _ = inner.client.set(client.clone());
     let (tx, mut rx) = mpsc::unbounded_channel::<Item>();
     {
         let tx = tx.clone();
@@ -213,6 +214,10 @@ pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: Shutdown) -> Result<(),
             }
         }
         history = false;
+        // Pushed messages waiting since before the login, or not taken last time.
+        if let Err(e) = crate::push::send_pending(&inner).await {
+            warn!(channel = %inner.channel, error = %e, "could not send pushed messages");
+        }
         if failures > 0 || inner.health.get() != ChannelState::Running {
             failures = 0;
             inner.health.set(ChannelState::Running);

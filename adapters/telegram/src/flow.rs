@@ -157,11 +157,57 @@ impl Inner {
         }
     }
 
-    /// Delivers every entry left unfinished (by a crash, or by Telegram being away).
+    /// Delivers every entry left unfinished (by a crash, or by Telegram being away), replies
+    /// and pushed messages.
     pub(crate) async fn redeliver(&self) -> Result<(), StateError> {
         for (id, entry) in self.progress.unfinished().await? {
             if let Some(claim) = self.claim(id) {
                 self.deliver(claim, entry).await?;
+            }
+        }
+        self.send_pushes().await
+    }
+
+    /// Keeps a message sent outside a reply durably; [`Inner::send_pushes`] delivers it.
+    pub(crate) async fn push(&self, chat: i64, payloads: Vec<Payload>) -> Result<(), StateError> {
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let micros = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
+        // Time-ordered, and unique within this process even within one microsecond.
+        let id = (micros << 8) | (SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed) & 0xff);
+        let entry = Outbox {
+            at: now_secs(),
+            chat,
+            reply_to: None,
+            payloads,
+            sent: 0,
+        };
+        self.progress.save_push(id, &entry).await
+    }
+
+    /// Sends the pushed messages not yet delivered, oldest first, one round at a time (so no
+    /// message goes twice); what Telegram does not take now waits for the next round.
+    pub(crate) async fn send_pushes(&self) -> Result<(), StateError> {
+        let _one = self.pushing.lock().await;
+        for (id, mut entry) in self.progress.pushes().await? {
+            while entry.sent < entry.payloads.len() {
+                match self.send(&entry, &entry.payloads[entry.sent]).await {
+                    Ok(()) => entry.sent += 1,
+                    Err(Failure::Refused(reason)) => {
+                        warn!(channel = %self.channel, %reason, "Telegram refused a pushed message; dropping it");
+                        entry.sent = entry.payloads.len();
+                    }
+                    Err(f) => {
+                        warn!(channel = %self.channel, failure = ?f, "pushed message not delivered yet; kept");
+                        return Ok(());
+                    }
+                }
+                if entry.done() {
+                    self.progress.finish_push(id).await?;
+                } else {
+                    self.progress.save_push(id, &entry).await?;
+                }
             }
         }
         Ok(())

@@ -13,6 +13,7 @@ mod poll;
 pub mod progress;
 pub mod render;
 mod retry;
+pub mod settings;
 mod webhook;
 
 use std::collections::HashSet;
@@ -22,24 +23,22 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use kanava_adapter::{
     Adapter, AdapterError, Capabilities, ChannelId, ChannelState, ChannelStore, Conversation,
-    Health, HealthCell, Shutdown,
+    DeliveryError, Health, HealthCell, Outbound, OutboundKind, Recipient, Shutdown,
 };
 use teloxide::Bot;
 
 pub use inbound::{BotAccount, GroupReplies};
-
-/// Where the webhook route is mounted on kanava's HTTP server.
-pub const WEBHOOK_PATH: &str = "/telegram/webhook";
+pub use settings::TelegramSettings;
 
 /// How updates reach kanava.
 #[derive(Clone)]
 pub enum Mode {
     /// kanava asks Telegram (`getUpdates`); works behind any firewall.
     Polling,
-    /// Telegram posts to kanava's [`WEBHOOK_PATH`] at `public_url`, with `secret` in the
-    /// `X-Telegram-Bot-Api-Secret-Token` header.
+    /// Telegram posts to `public_url`, with `secret` in the `X-Telegram-Bot-Api-Secret-Token`
+    /// header; kanava serves that URL's path (one per instance).
     Webhook {
-        /// The public HTTPS URL Telegram posts to (ending in [`WEBHOOK_PATH`]).
+        /// The public HTTPS URL Telegram posts to.
         public_url: url::Url,
         /// The shared secret (1–256 of `A-Z a-z 0-9 _ -`).
         secret: String,
@@ -100,6 +99,8 @@ pub(crate) struct Inner {
     /// Updates being handled right now, so a webhook retry or a redelivery round never works
     /// on the same update twice at once.
     pub(crate) in_flight: Arc<Mutex<HashSet<u32>>>,
+    /// One round of pushed messages at a time.
+    pub(crate) pushing: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -131,6 +132,7 @@ impl Telegram {
                 health: HealthCell::default(),
                 me: OnceLock::new(),
                 in_flight: Arc::default(),
+                pushing: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -146,6 +148,7 @@ impl Adapter for Telegram {
             buttons: true,
             feedback: true,
             max_message_chars: Some(render::MAX_MESSAGE),
+            push: true,
         }
     }
 
@@ -168,5 +171,39 @@ impl Adapter for Telegram {
 
     fn health(&self) -> Health {
         self.inner.health.report(&self.inner.channel)
+    }
+
+    fn deliver(
+        &self,
+        to: Recipient,
+        messages: Vec<Outbound>,
+    ) -> BoxFuture<'static, Result<(), DeliveryError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let chat: i64 = to.chat.as_str().parse().map_err(|_| {
+                DeliveryError::UnknownChat(format!(
+                    "{:?} is not a Telegram chat id",
+                    to.chat.as_str()
+                ))
+            })?;
+            // Private chats have the user's (positive) id; groups and channels negative ones.
+            if chat < 0 && messages.iter().any(|m| m.kind == OutboundKind::Notice) {
+                return Err(DeliveryError::Group);
+            }
+            let payloads: Vec<render::Payload> = messages
+                .iter()
+                .flat_map(|m| render::render(m, render::MAX_MESSAGE))
+                .collect();
+            inner
+                .push(chat, payloads)
+                .await
+                .map_err(|e| DeliveryError::State(e.to_string()))?;
+            tokio::spawn(async move {
+                if let Err(e) = inner.send_pushes().await {
+                    tracing::warn!(channel = %inner.channel, error = %e, "could not send pushed messages");
+                }
+            });
+            Ok(())
+        })
     }
 }

@@ -17,6 +17,8 @@ use crate::render::Payload;
 
 const OFFSET: &[u8] = b"offset";
 const UPDATE: &[u8] = b"u/";
+/// Messages sent outside a reply ([`kanava_adapter::Adapter::deliver`]), until delivered.
+const PUSH: &[u8] = b"p/";
 
 /// The delivery state of one update's reply.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -54,6 +56,12 @@ impl std::fmt::Debug for Progress {
 
 fn update_key(id: u32) -> Vec<u8> {
     let mut k = UPDATE.to_vec();
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+fn push_key(id: u64) -> Vec<u8> {
+    let mut k = PUSH.to_vec();
     k.extend_from_slice(&id.to_be_bytes());
     k
 }
@@ -153,6 +161,38 @@ impl Progress {
                     s.remove(&update_key(id))?;
                 }
                 Ok(n)
+            })
+            .await
+    }
+
+    /// Writes a pushed message's outbox entry durably.
+    pub async fn save_push(&self, id: u64, entry: &Outbox) -> Result<(), StateError> {
+        let v = serde_json::to_vec(entry).map_err(|e| StateError(e.to_string()))?;
+        self.store.put(push_key(id), v).await
+    }
+
+    /// Forgets a pushed message once every part of it is delivered (or refused).
+    pub async fn finish_push(&self, id: u64) -> Result<(), StateError> {
+        self.store.with(move |s| s.remove(&push_key(id))).await
+    }
+
+    /// Pushed messages not yet delivered, oldest first.
+    pub async fn pushes(&self) -> Result<Vec<(u64, Outbox)>, StateError> {
+        self.store
+            .with(move |s| {
+                let mut out = Vec::new();
+                for (k, v) in s.scan(PUSH)? {
+                    let id = k
+                        .get(PUSH.len()..)
+                        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                        .map(u64::from_be_bytes);
+                    match (id, serde_json::from_slice::<Outbox>(&v)) {
+                        (Some(id), Ok(o)) => out.push((id, o)),
+                        // Unreadable entries cannot be delivered; drop them rather than block.
+                        _ => s.remove(&k)?,
+                    }
+                }
+                Ok(out)
             })
             .await
     }

@@ -12,15 +12,20 @@ use subtle::ConstantTimeEq;
 use teloxide::types::Update;
 use tracing::warn;
 
-use crate::{Inner, Mode, WEBHOOK_PATH};
+use crate::{Inner, Mode};
 
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 /// Telegram updates are a few kilobytes; anything near this is not one.
 const MAX_BODY: usize = 1 << 20;
 
 pub(crate) fn routes(inner: Arc<Inner>) -> Router {
+    // The path of the public URL this instance registered: two bots, two paths.
+    let path = match &inner.config.mode {
+        Mode::Webhook { public_url, .. } => public_url.path().to_string(),
+        Mode::Polling => "/telegram/webhook".to_string(),
+    };
     Router::new()
-        .route(WEBHOOK_PATH, post(receive))
+        .route(&path, post(receive))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(inner)
 }

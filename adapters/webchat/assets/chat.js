@@ -2,6 +2,11 @@
 // KanavaChat.mount(element, {server: 'https://chat.example.fi', lang: 'fi'})
 (function () {
   'use strict';
+  // Where this chat instance is mounted (the site's root, or a prefix such as /chat-sv): the
+  // folder chat.js was loaded from.
+  var BASE = document.currentScript
+    ? new URL('.', document.currentScript.src).href.replace(/\/$/, '')
+    : location.origin;
   var UI = {
     fi: { title: 'Kysy meiltä', input: 'Kysymyksesi', send: 'Lähetä', langs: 'Kieli', helpful: 'Hyödyllinen vastaus', unhelpful: 'Ei hyödyllinen vastaus', you: 'Sinä', bot: 'Chatbot', connecting: 'Yhdistetään…', offline: 'Yhteys katkesi. Yhdistetään uudelleen…', thanks: 'Kiitos palautteesta!', hint: 'Älä kirjoita henkilötietoja.', close: 'Sulje chat', restart: 'Uusi keskustelu',
           errors: { empty: 'Kirjoita ensin kysymys.', too_large: 'Viesti on liian pitkä.', rate_limited: 'Lähetät viestejä liian nopeasti.', malformed: 'Viestiä ei voitu lukea.', binary: 'Viestiä ei voitu lukea.' } },
@@ -21,7 +26,7 @@
   function mount(root, opts) {
     opts = opts || {};
     var lang = UI[opts.lang] ? opts.lang : 'fi';
-    var server = opts.server || location.origin;
+    var server = opts.server || BASE;
     var wsUrl = server.replace(/^http/, 'ws') + '/ws';
     var storeKey = 'kanava-chat:' + server;
     var ws, ready = false, queue = [], awaitingThanks = false;

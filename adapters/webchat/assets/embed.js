@@ -6,7 +6,8 @@
 (function () {
   'use strict';
   var me = document.currentScript;
-  var server = new URL(me.src).origin;
+  // The chat instance's address: the folder embed.js came from (the origin, or origin + prefix).
+  var server = new URL('.', me.src).href.replace(/\/$/, '');
   var lang = me.getAttribute('data-lang') || (document.documentElement.lang || 'fi').slice(0, 2);
   if (['fi', 'sv', 'en'].indexOf(lang) < 0) lang = 'fi';
   var T = {

@@ -2,6 +2,8 @@
 //! a WebSocket carrying a small JSON protocol (documented in `PROTOCOL.md` beside this crate).
 
 mod protocol;
+mod push;
+pub mod settings;
 mod socket;
 
 use std::sync::Arc;
@@ -12,15 +14,21 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use futures::future::BoxFuture;
 use kanava_adapter::{
-    Adapter, Capabilities, ChannelId, ChannelState, Conversation, Health, HealthCell,
+    Adapter, AsyncState, Capabilities, ChannelId, ChannelState, ChannelStore, Conversation,
+    DeliveryError, Health, HealthCell, Outbound, Recipient,
 };
 
 pub use protocol::{ClientFrame, ServerFrame};
+pub use settings::WebChatSettings;
 
 /// Web chat settings.
 #[derive(Debug, Clone)]
 pub struct WebChatConfig {
+    /// Where the chat is mounted: `/` (the page at the site's root) or a prefix such as
+    /// `/chat-sv`, so several web chat instances can share kanava's HTTP server.
+    pub path: String,
     /// Origins besides kanava's own whose pages may open the WebSocket (the embed snippet).
     pub allowed_origins: Vec<String>,
     /// Largest accepted message text, in bytes.
@@ -43,6 +51,8 @@ struct Inner {
     conversation: Arc<dyn Conversation>,
     config: WebChatConfig,
     health: HealthCell,
+    /// Messages sent outside a reply, and the sockets they go to.
+    pushes: Arc<push::Pushes>,
     /// When each refused origin was last logged (a refused site's every page view would
     /// otherwise fill the log).
     refused: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
@@ -75,10 +85,12 @@ impl std::fmt::Debug for Inner {
 }
 
 impl WebChat {
-    /// A web chat channel named `channel` talking to `conversation`.
+    /// A web chat channel named `channel` talking to `conversation`, keeping messages that wait
+    /// for a browser in `state`.
     pub fn new(
         channel: ChannelId,
         conversation: Arc<dyn Conversation>,
+        state: Arc<dyn ChannelStore>,
         config: WebChatConfig,
     ) -> Self {
         let health = HealthCell::default();
@@ -89,6 +101,7 @@ impl WebChat {
                 conversation,
                 config,
                 health,
+                pushes: Arc::new(push::Pushes::new(AsyncState::new(state))),
                 refused: std::sync::Mutex::default(),
             }),
         }
@@ -105,48 +118,77 @@ impl Adapter for WebChat {
             buttons: true,
             feedback: true,
             max_message_chars: None,
+            push: true,
         }
     }
 
     fn routes(&self) -> Option<Router> {
-        Some(
-            Router::new()
-                .route("/", get(page))
-                .route("/embed/check", get(embed_check))
-                .route(
-                    "/chat.js",
-                    get(|| {
-                        asset(
-                            "text/javascript; charset=utf-8",
-                            include_str!("../assets/chat.js"),
-                        )
-                    }),
-                )
-                .route(
-                    "/chat.css",
-                    get(|| {
-                        asset(
-                            "text/css; charset=utf-8",
-                            include_str!("../assets/chat.css"),
-                        )
-                    }),
-                )
-                .route(
-                    "/embed.js",
-                    get(|| {
-                        asset(
-                            "text/javascript; charset=utf-8",
-                            include_str!("../assets/embed.js"),
-                        )
-                    }),
-                )
-                .route("/ws", get(upgrade))
-                .with_state(self.inner.clone()),
-        )
+        // Under the instance's prefix ("" for the site's root), so several web chats can share
+        // kanava's HTTP server.
+        let base = self.inner.config.path.trim_end_matches('/').to_string();
+        let at = |p: &str| format!("{base}{p}");
+        let mut chat = Router::new()
+            .route(&at("/"), get(page))
+            .route(&at("/embed/check"), get(embed_check))
+            .route(
+                &at("/chat.js"),
+                get(|| {
+                    asset(
+                        "text/javascript; charset=utf-8",
+                        include_str!("../assets/chat.js"),
+                    )
+                }),
+            )
+            .route(
+                &at("/chat.css"),
+                get(|| {
+                    asset(
+                        "text/css; charset=utf-8",
+                        include_str!("../assets/chat.css"),
+                    )
+                }),
+            )
+            .route(
+                &at("/embed.js"),
+                get(|| {
+                    asset(
+                        "text/javascript; charset=utf-8",
+                        include_str!("../assets/embed.js"),
+                    )
+                }),
+            )
+            .route(&at("/ws"), get(upgrade));
+        if !base.is_empty() {
+            // `/chat-sv` → `/chat-sv/`, so the page's relative links resolve inside the prefix.
+            let slash = at("/");
+            chat = chat.route(
+                &base,
+                get(move || {
+                    let to = slash.clone();
+                    async move { axum::response::Redirect::permanent(&to) }
+                }),
+            );
+        }
+        Some(chat.with_state(self.inner.clone()))
     }
 
     fn health(&self) -> Health {
         self.inner.health.report(&self.inner.channel)
+    }
+
+    fn deliver(
+        &self,
+        to: Recipient,
+        messages: Vec<Outbound>,
+    ) -> BoxFuture<'static, Result<(), DeliveryError>> {
+        // A web chat is one person's: every kind may go to it.
+        let pushes = self.inner.pushes.clone();
+        Box::pin(async move {
+            pushes
+                .enqueue(to.chat.as_str(), messages)
+                .await
+                .map_err(|e| DeliveryError::State(e.to_string()))
+        })
     }
 }
 

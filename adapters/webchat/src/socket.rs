@@ -75,8 +75,22 @@ pub(crate) async fn serve(
     let mut chat: Option<String> = None;
     let mut lang_hint = None;
     let mut refused_in_a_row = 0u32;
+    // Set once the chat is known: messages pushed to it wake this connection.
+    let mut pushed: Option<crate::push::Registration> = None;
 
-    while let Some(msg) = socket.recv().await {
+    loop {
+        let msg = tokio::select! {
+            m = socket.recv() => m,
+            () = woken(pushed.as_ref()) => {
+                if let Some(chat) = &chat {
+                    if !flush(&inner, &mut socket, chat).await {
+                        return;
+                    }
+                }
+                continue;
+            }
+        };
+        let Some(msg) = msg else { return };
         let text = match msg {
             Ok(Message::Text(t)) => t,
             Ok(Message::Binary(_)) => {
@@ -145,6 +159,7 @@ pub(crate) async fn serve(
                     None => (hex::encode(rand::rng().random::<[u8; 16]>()), true),
                 };
                 chat = Some(token.clone());
+                pushed = Some(inner.pushes.register(&token));
                 if !send(
                     &mut socket,
                     &ServerFrame::Ready {
@@ -160,7 +175,7 @@ pub(crate) async fn serve(
                     let identity = UserIdentity::new(inner.channel.clone(), token.clone());
                     let messages: Vec<HistoryMessage> = inner
                         .conversation
-                        .history(&identity, &ChatId::new(token), HISTORY_LIMIT)
+                        .history(&identity, &ChatId::new(token.clone()), HISTORY_LIMIT)
                         .await
                         .into_iter()
                         .map(|h| HistoryMessage {
@@ -172,6 +187,10 @@ pub(crate) async fn serve(
                     if !messages.is_empty()
                         && !send(&mut socket, &ServerFrame::History { messages }).await
                     {
+                        return;
+                    }
+                    // What was sent to the chat while no browser held it.
+                    if !flush(&inner, &mut socket, &token).await {
                         return;
                     }
                     continue;
@@ -216,6 +235,7 @@ pub(crate) async fn serve(
                     return;
                 }
                 chat = Some(t.clone());
+                pushed = Some(inner.pushes.register(&t));
                 t
             }
         };
@@ -231,6 +251,26 @@ pub(crate) async fn serve(
                 debug!("web chat client went away");
                 return;
             }
+        }
+    }
+}
+
+/// Resolves when a message was pushed to this connection's chat (never before the chat is known).
+async fn woken(pushed: Option<&crate::push::Registration>) {
+    match pushed {
+        Some(r) => r.wake.notified().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends the chat's waiting pushed messages; `false` when the socket is gone.
+async fn flush(inner: &Inner, socket: &mut WebSocket, chat: &str) -> bool {
+    match inner.pushes.flush(chat, socket).await {
+        Ok(open) => open,
+        Err(e) => {
+            // Kept for the next wake or reconnect.
+            tracing::warn!(channel = %inner.channel, error = %e, "pushed messages not delivered yet");
+            true
         }
     }
 }

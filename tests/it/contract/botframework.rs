@@ -212,6 +212,10 @@ impl Channel for DirectLineUser {
         assert!(got.is_empty(), "expected silence, got {got:?}");
     }
 
+    async fn wait(&mut self) -> Vec<Reply> {
+        self.collect(PATIENCE).await.iter().map(reply).collect()
+    }
+
     fn channel(&self) -> &str {
         "botframework"
     }

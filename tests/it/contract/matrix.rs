@@ -278,6 +278,10 @@ impl Channel for MatrixUser {
         assert!(got.is_empty(), "expected silence, got {got:?}");
     }
 
+    async fn wait(&mut self) -> Vec<Reply> {
+        self.seen(PATIENCE).await.iter().map(reply).collect()
+    }
+
     fn channel(&self) -> &str {
         "matrix"
     }

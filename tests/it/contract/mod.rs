@@ -42,6 +42,8 @@ pub trait Channel: Sized {
     async fn press(&mut self, button: &Button) -> Vec<Reply>;
     /// The user types `text` and the bot stays silent for a while.
     async fn say_expecting_silence(&mut self, text: &str);
+    /// The user does nothing and waits for the bot to write (a message sent outside a reply).
+    async fn wait(&mut self) -> Vec<Reply>;
     /// The channel instance name, as the CLI's `--channel` takes it.
     fn channel(&self) -> &str;
     /// The platform user id, as the CLI's `--user` takes it.
@@ -281,6 +283,47 @@ pub mod cases {
             .await;
     }
 
+    /// Push delivery: a moderator decides a blocked user's appeal while kanava serves, and the
+    /// decision reaches the user's chat, in their language, without them writing first.
+    pub async fn appeal_decisions_reach_the_user_unprompted<C: Channel>(mut c: C) {
+        c.open("en").await;
+        let first = c
+            .say("How long does the processing of an application take?")
+            .await;
+        assert!(!answered(&first).is_empty(), "{first:?}");
+        let (user, channel, data) = (c.user(), c.channel().to_string(), c.data().to_path_buf());
+        let staff = |args: &[&str]| {
+            let mut v: Vec<&str> = args.to_vec();
+            v.extend([
+                "--channel",
+                &channel,
+                "--user",
+                &user,
+                "--moderator",
+                "mod-push",
+            ]);
+            crate::support::kanava_data_ok(&v, &data)
+        };
+        staff(&["block", "add", "--reason", "contract test", "--hours", "24"]);
+        let received = only(c.say("/appeal I only asked about processing times").await);
+        assert_eq!(language_of(&received.text), Some(Lang::En), "{received:?}");
+        let decided = staff(&["block", "appeal", "--accept", "--reason", "a mistake"]);
+        assert!(decided.contains("\"told\":\"queued\""), "{decided}");
+        let pushed = c.wait().await;
+        let text: String = pushed.iter().map(|r| squash(&r.text)).collect();
+        assert!(
+            text.contains(&squash(kanava::i18n::Text::AppealAccepted.get(Lang::En))),
+            "the decision, in English: {pushed:?}"
+        );
+        // The block is gone: the next question is answered.
+        let r = c.say("Is this conversation stored?").await;
+        assert_eq!(
+            answered(&r),
+            [("chat-privacy".to_string(), Lang::En)],
+            "{r:?}"
+        );
+    }
+
     fn export<C: Channel>(c: &C) -> serde_json::Value {
         let user = c.user();
         let out = crate::support::kanava_data_ok(
@@ -338,6 +381,11 @@ macro_rules! contract_suite {
             async fn advertising_is_warned_and_strikes_lead_to_a_block() {
                 cases::advertising_is_warned_and_strikes_lead_to_a_block(<$harness>::start().await)
                     .await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn appeal_decisions_reach_the_user_unprompted() {
+                cases::appeal_decisions_reach_the_user_unprompted(<$harness>::start().await).await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

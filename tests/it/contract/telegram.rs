@@ -194,6 +194,10 @@ impl Channel for TelegramUser {
         assert!(got.is_empty(), "expected silence, got {got:?}");
     }
 
+    async fn wait(&mut self) -> Vec<Reply> {
+        self.replies().await
+    }
+
     fn channel(&self) -> &str {
         "telegram"
     }

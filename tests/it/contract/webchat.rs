@@ -115,6 +115,10 @@ impl Channel for WebChatUser {
         assert!(frame.is_none(), "expected silence, got {frame:?}");
     }
 
+    async fn wait(&mut self) -> Vec<Reply> {
+        self.replies().await
+    }
+
     fn channel(&self) -> &str {
         "webchat"
     }
