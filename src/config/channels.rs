@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use kanava_adapter::settings::Section;
 use kanava_adapter::{ChannelId, SettingError, SettingsContext};
 use serde::de::DeserializeOwned;
 
@@ -237,48 +238,35 @@ fn instance(
     // The old sections were off unless enabled (the web chat on); a named instance is on
     // unless `enabled = false`.
     let default_on = !legacy || kind == "webchat";
+    let on = |has_credentials: Option<&'static str>| -> Result<bool, ConfigError> {
+        if legacy {
+            undecided(prefix, enabled, has_credentials)?;
+        }
+        Ok(enabled.unwrap_or(default_on))
+    };
+    let reader = |section| Read {
+        section,
+        prefix,
+        from_env,
+        cx: &cx,
+    };
     let settings = match kind {
         #[cfg(feature = "webchat")]
-        "webchat" => {
-            let s: kanava_webchat::WebChatSettings = read(section, prefix, from_env)?;
-            if !enabled.unwrap_or(default_on) {
-                return Ok(None);
-            }
-            ChannelSettings::WebChat(s.validate(&cx).map_err(|e| setting_err(prefix, e))?)
-        }
+        "webchat" => reader(section)
+            .checked::<kanava_webchat::WebChatSettings>(on)?
+            .map(ChannelSettings::WebChat),
         #[cfg(feature = "telegram")]
-        "telegram" => {
-            let s: kanava_telegram::TelegramSettings = read(section, prefix, from_env)?;
-            if legacy {
-                undecided(prefix, enabled, s.has_credentials())?;
-            }
-            if !enabled.unwrap_or(default_on) {
-                return Ok(None);
-            }
-            ChannelSettings::Telegram(s.validate(&cx).map_err(|e| setting_err(prefix, e))?)
-        }
+        "telegram" => reader(section)
+            .checked::<kanava_telegram::TelegramSettings>(on)?
+            .map(ChannelSettings::Telegram),
         #[cfg(feature = "botframework")]
-        "botframework" => {
-            let s: kanava_botframework::BotFrameworkSettings = read(section, prefix, from_env)?;
-            if legacy {
-                undecided(prefix, enabled, s.has_credentials())?;
-            }
-            if !enabled.unwrap_or(default_on) {
-                return Ok(None);
-            }
-            ChannelSettings::BotFramework(s.validate(&cx).map_err(|e| setting_err(prefix, e))?)
-        }
+        "botframework" => reader(section)
+            .checked::<kanava_botframework::BotFrameworkSettings>(on)?
+            .map(ChannelSettings::BotFramework),
         #[cfg(feature = "matrix")]
-        "matrix" => {
-            let s: kanava_matrix::MatrixSettings = read(section, prefix, from_env)?;
-            if legacy {
-                undecided(prefix, enabled, s.has_credentials())?;
-            }
-            if !enabled.unwrap_or(default_on) {
-                return Ok(None);
-            }
-            ChannelSettings::Matrix(s.validate(&cx).map_err(|e| setting_err(prefix, e))?)
-        }
+        "matrix" => reader(section)
+            .checked::<kanava_matrix::MatrixSettings>(on)?
+            .map(ChannelSettings::Matrix),
         k if LEGACY.contains(&k) => return Err(not_built(prefix, k)),
         other => {
             return Err(key_err(
@@ -289,7 +277,32 @@ fn instance(
             ))
         }
     };
-    Ok(Some(ChannelSpec { name: id, settings }))
+    Ok(settings.map(|settings| ChannelSpec { name: id, settings }))
+}
+
+/// One instance's section on its way to checked settings.
+struct Read<'a> {
+    section: toml::Table,
+    prefix: &'a str,
+    from_env: &'a HashMap<String, String>,
+    cx: &'a SettingsContext<'a>,
+}
+
+impl Read<'_> {
+    /// Reads the section as `S`; `None` when `on` (given the credential key it holds, if
+    /// any) says the instance is off, else the settings `S` checked.
+    fn checked<S: Section>(
+        self,
+        on: impl FnOnce(Option<&'static str>) -> Result<bool, ConfigError>,
+    ) -> Result<Option<S::Checked>, ConfigError> {
+        let s: S = read(self.section, self.prefix, self.from_env)?;
+        if !on(s.has_credentials())? {
+            return Ok(None);
+        }
+        s.validate(self.cx)
+            .map(Some)
+            .map_err(|e| setting_err(self.prefix, e))
+    }
 }
 
 /// Every enabled instance, checked, with no two at the same HTTP path.

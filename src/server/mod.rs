@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -14,6 +15,7 @@ use serde_json::json;
 use tower::ServiceExt;
 use tracing::{error, info};
 
+mod jobs;
 mod registry;
 mod reload;
 
@@ -24,6 +26,7 @@ use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::services::Services;
+use jobs::{Job, Jobs};
 
 pub use crate::services::StartError;
 
@@ -99,22 +102,20 @@ pub async fn run(
     ));
     services.channels = Some(channels.clone());
     let services = Arc::new(services);
-    let guard = services.guard.clone();
-    let purge_job = tokio::spawn(purge_daily(services.clone(), config.purge_interval));
+    let mut jobs = Jobs::default();
+    jobs.every(
+        Duration::from_secs(60),
+        Duration::from_micros(config.purge_interval),
+        Purge(services.clone()),
+    );
     // The guard's per-user state (rate-limiter keys, dropped-message counts, identifier
     // histories, strikes) is trimmed every minute, not only on that user's next event, so idle
     // users cost no memory.
-    let evict_job = {
-        let guard = guard.clone();
-        tokio::spawn(async move {
-            use crate::clock::Clock;
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-            loop {
-                tick.tick().await;
-                guard.evict(SystemClock.now());
-            }
-        })
-    };
+    jobs.every(
+        Duration::from_secs(60),
+        Duration::from_secs(60),
+        Evict(services.guard.clone()),
+    );
     let control = crate::control::listen(&config.data_dir, services.clone())
         .await
         .map_err(|source| StartError::Io {
@@ -142,12 +143,16 @@ pub async fn run(
     let knowledge = Arc::new(std::sync::RwLock::new(KnowledgeHealth::Ok {
         topics: engine.knowledge().topics().len(),
     }));
-    let reload_job = tokio::spawn(reload::watch(
-        config.knowledge_dir.clone(),
-        engine.clone(),
-        services.clone(),
-        knowledge.clone(),
-    ));
+    jobs.every(
+        reload::EVERY,
+        reload::EVERY,
+        reload::Reload::new(
+            config.knowledge_dir.clone(),
+            engine.clone(),
+            services.clone(),
+            knowledge.clone(),
+        ),
+    );
     let app = router(AppState {
         engine,
         channels: channels.clone(),
@@ -162,9 +167,7 @@ pub async fn run(
     .await;
     channels.stop_all().await;
     control.abort();
-    reload_job.abort();
-    purge_job.abort();
-    evict_job.abort();
+    jobs.stop();
     // Everything acknowledged was flushed already; this makes the rest (queued moderation
     // writes, audit records) durable before exit.
     if let Err(e) = services.flush().await {
@@ -177,16 +180,18 @@ pub async fn run(
     })
 }
 
-/// The background purge: soon after start, then every `interval`. Batches pause briefly so live
+/// The retention purge. On the blocking pool (the embedded backend works when called, and a
+/// purge is long), so the workers that answer users stay free; batches pause briefly so live
 /// messages go first.
-async fn purge_daily(services: Arc<Services>, interval: crate::clock::Micros) {
-    let mut wait = std::time::Duration::from_secs(60);
-    loop {
-        tokio::time::sleep(wait).await;
-        wait = std::time::Duration::from_micros(interval);
-        let services = services.clone();
-        // On the blocking pool (the embedded backend works when called, and a purge is long),
-        // so the workers that answer users stay free; a panic is reported, the loop goes on.
+struct Purge(Arc<Services>);
+
+impl Job for Purge {
+    fn name(&self) -> &'static str {
+        "retention purge"
+    }
+
+    async fn run(&mut self) {
+        let services = self.0.clone();
         let runtime = tokio::runtime::Handle::current();
         let run = tokio::task::spawn_blocking(move || {
             runtime.block_on(async move {
@@ -196,7 +201,7 @@ async fn purge_daily(services: Arc<Services>, interval: crate::clock::Micros) {
                     audit: services.guard.audit_log(),
                 };
                 let now = services.clock.now();
-                let pause = std::time::Duration::from_millis(2);
+                let pause = Duration::from_millis(2);
                 crate::retention::purge(stores, &services.retention, now, false, "system", pause)
                     .await
             })
@@ -210,5 +215,19 @@ async fn purge_daily(services: Arc<Services>, interval: crate::clock::Micros) {
             Ok(Err(e)) => error!(error = %e, "retention purge failed"),
             Err(e) => error!(error = %e, "retention purge panicked"),
         }
+    }
+}
+
+/// Trims the guard's state of users who have gone quiet.
+struct Evict(Arc<crate::guard::TermsGuard>);
+
+impl Job for Evict {
+    fn name(&self) -> &'static str {
+        "guard eviction"
+    }
+
+    async fn run(&mut self) {
+        use crate::clock::Clock;
+        self.0.evict(SystemClock.now());
     }
 }

@@ -16,10 +16,12 @@ use crate::engine::Engine;
 use crate::knowledge::KnowledgeBase;
 use crate::services::Services;
 
+use super::jobs::Job;
+
 /// How often the directory is looked at. Polling a few dozen small files is cheaper and more
 /// portable than file-system notifications (which miss edits on some network and container
 /// file systems).
-const EVERY: Duration = Duration::from_secs(2);
+pub(crate) const EVERY: Duration = Duration::from_secs(2);
 
 /// What `/healthz` says about the knowledge base.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,7 +54,7 @@ impl KnowledgeHealth {
 pub type SharedHealth = Arc<RwLock<KnowledgeHealth>>;
 
 /// Names, sizes and modification times of every topic file: a change in any of them is an edit.
-fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+fn fingerprint(dir: &Path) -> Fingerprint {
     fn walk(dir: &Path, out: &mut Vec<(PathBuf, u64, Option<SystemTime>)>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -73,34 +75,63 @@ fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     out
 }
 
-/// Watches `dir` until the task is aborted.
-pub async fn watch(
+/// The reload job: looks at the directory every [`EVERY`] and serves a changed, valid base.
+pub(crate) struct Reload {
     dir: PathBuf,
     engine: Arc<Engine>,
     services: Arc<Services>,
     health: SharedHealth,
-) {
-    let look = |dir: PathBuf| async move {
+    seen: Fingerprint,
+}
+
+type Fingerprint = Vec<(PathBuf, u64, Option<SystemTime>)>;
+
+impl Reload {
+    /// Watches `dir`, whose present files `engine` serves.
+    pub(crate) fn new(
+        dir: PathBuf,
+        engine: Arc<Engine>,
+        services: Arc<Services>,
+        health: SharedHealth,
+    ) -> Self {
+        let seen = fingerprint(&dir);
+        Self {
+            dir,
+            engine,
+            services,
+            health,
+            seen,
+        }
+    }
+
+    async fn look(&self) -> Fingerprint {
+        let dir = self.dir.clone();
         tokio::task::spawn_blocking(move || fingerprint(&dir))
             .await
             .unwrap_or_default()
-    };
-    let mut seen = look(dir.clone()).await;
-    loop {
-        tokio::time::sleep(EVERY).await;
-        let now = look(dir.clone()).await;
-        if now == seen {
-            continue;
+    }
+}
+
+impl Job for Reload {
+    fn name(&self) -> &'static str {
+        "knowledge reload"
+    }
+
+    async fn run(&mut self) {
+        let now = self.look().await;
+        if now == self.seen {
+            return;
         }
         // An editor may write several files, or one in steps: wait until it settles.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let settled = look(dir.clone()).await;
+        let settled = self.look().await;
         if settled != now {
-            continue;
+            return;
         }
-        seen = settled;
-        let load_dir = dir.clone();
+        self.seen = settled;
+        let load_dir = self.dir.clone();
         let loaded = tokio::task::spawn_blocking(move || KnowledgeBase::load(&load_dir)).await;
+        let (engine, health) = (&self.engine, &self.health);
         let (kind, reason) = match loaded {
             Ok(Ok(kb)) => {
                 let topics = kb.topics().len();
@@ -128,17 +159,17 @@ pub async fn watch(
             }
             Err(e) => {
                 warn!(error = %e, "loading the knowledge files failed");
-                continue;
+                return;
             }
         };
         let record = AuditRecord {
-            at: services.clock.now(),
+            at: self.services.clock.now(),
             kind: kind.into(),
             actor: "system".into(),
             subject: None,
             reason,
         };
-        if let Err(e) = services.guard.audit_log().append(&record).await {
+        if let Err(e) = self.services.guard.audit_log().append(&record).await {
             warn!(error = %e, "could not audit a knowledge change");
         }
     }

@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use kanava_adapter::{
-    Adapter, AdapterError, Capabilities, ChannelId, ChannelState, ChannelStore, Conversation,
-    DeliveryError, Health, HealthCell, Outbound, Recipient, Shutdown,
+    outbox, Adapter, AdapterError, Capabilities, ChannelId, ChannelState, ChannelStore,
+    Conversation, DeliveryError, Health, HealthCell, Outbound, Recipient, Shutdown,
 };
 use tracing::{info, warn};
 
@@ -183,11 +183,11 @@ impl Adapter for BotFramework {
         let inner = self.inner.clone();
         Box::pin(async move {
             proactive::enqueue(&inner, &to.chat, &messages).await?;
-            tokio::spawn(async move {
-                if let Err(e) = proactive::send_pending(&inner).await {
-                    warn!(channel = %inner.channel, error = %e, "could not send pushed messages");
-                }
-            });
+            let channel = inner.channel.clone();
+            outbox::spawn_round(
+                channel,
+                async move { proactive::send_pending(&inner).await },
+            );
             Ok(())
         })
     }

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use kanava_adapter::outbox::Outbox;
 use kanava_adapter::{ChatId, DeliveryError, Outbound, OutboundKind, StateError};
 use serde::{Deserialize, Serialize};
 use tracing::warn;
@@ -15,7 +16,7 @@ use crate::activity::{Account, Activity, Conversation};
 use crate::{connector, outbound, Inner};
 
 const REFERENCE: &str = "c/";
-const PENDING: &[u8] = b"q/";
+const QUEUE: Outbox = Outbox::new(b"q/");
 /// A reference serves only to write to the chat later; it goes after this long without a
 /// message (the same as reaction lookups).
 pub(crate) const REFERENCE_DAYS: u64 = 30;
@@ -150,51 +151,27 @@ pub(crate) async fn enqueue(
         }),
         ..Activity::default()
     };
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64);
-    let mut entries = Vec::new();
-    for (i, m) in messages.iter().enumerate() {
-        let mut key = PENDING.to_vec();
-        key.extend_from_slice(&stamp.to_be_bytes());
-        key.extend_from_slice(&(i as u32).to_be_bytes());
-        let p = Pending {
+    let queued: Vec<Pending> = messages
+        .iter()
+        .map(|m| Pending {
             url: url.as_str().to_string(),
             activity: outbound::reply(&to, m),
-        };
-        entries.push((
-            key,
-            serde_json::to_vec(&p).map_err(|e| DeliveryError::State(e.to_string()))?,
-        ));
-    }
-    inner
-        .state
-        .with(move |s| {
-            for (k, v) in &entries {
-                s.put(k, v)?;
-            }
-            Ok(())
         })
-        .await
-        .map_err(state)
+        .collect();
+    QUEUE.put(&inner.state, &queued).await.map_err(state)
 }
 
 /// Posts the waiting messages, oldest first, one round at a time; stops at the first the
 /// connector does not take (it is tried again on the next round).
 pub(crate) async fn send_pending(inner: &Inner) -> Result<(), StateError> {
     let _one = inner.pushing.lock().await;
-    let waiting = inner.state.with(|s| s.scan(PENDING)).await?;
-    for (key, raw) in waiting {
-        let Ok(p) = serde_json::from_slice::<Pending>(&raw) else {
-            inner.state.with(move |s| s.remove(&key)).await?;
-            continue;
-        };
+    for (key, p) in QUEUE.waiting::<Pending>(&inner.state).await? {
         let Ok(url) = url::Url::parse(&p.url) else {
-            inner.state.with(move |s| s.remove(&key)).await?;
+            QUEUE.done(&inner.state, key).await?;
             continue;
         };
         match inner.connector.send(&url, &p.activity).await {
-            Ok(_) => inner.state.with(move |s| s.remove(&key)).await?,
+            Ok(_) => QUEUE.done(&inner.state, key).await?,
             Err(e) => {
                 warn!(channel = %inner.channel, error = %e, "pushed message not delivered yet; kept");
                 return Ok(());

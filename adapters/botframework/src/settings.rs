@@ -1,6 +1,7 @@
 //! The Bot Framework section (`[channels.NAME]` with `kind = "botframework"`, or the older
 //! `[botframework]`). The app password never appears in an error.
 
+use kanava_adapter::settings::Section;
 use kanava_adapter::settings::{http_url, one_of, route_path, SettingError};
 use kanava_adapter::SettingsContext;
 use serde::Deserialize;
@@ -23,14 +24,14 @@ pub struct BotFrameworkSettings {
     max_body_bytes: Option<i64>,
 }
 
-impl BotFrameworkSettings {
-    /// Whether a credential is set (kanava refuses a section with one but no `enabled`).
-    pub fn has_credentials(&self) -> Option<&'static str> {
+impl Section for BotFrameworkSettings {
+    type Checked = BotFrameworkConfig;
+
+    fn has_credentials(&self) -> Option<&'static str> {
         self.app_password.is_some().then_some("app_password")
     }
 
-    /// Checks every key.
-    pub fn validate(self, cx: &SettingsContext<'_>) -> Result<BotFrameworkConfig, SettingError> {
+    fn validate(self, cx: &SettingsContext<'_>) -> Result<BotFrameworkConfig, SettingError> {
         let nonempty =
             |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let app_id = nonempty(self.app_id);

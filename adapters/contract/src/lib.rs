@@ -10,6 +10,7 @@
 mod adapter;
 mod identity;
 mod message;
+pub mod outbox;
 pub mod retry;
 pub mod settings;
 mod state;

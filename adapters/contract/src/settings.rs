@@ -28,6 +28,24 @@ impl SettingError {
     }
 }
 
+/// A channel kind's section as read from the configuration, before it is checked.
+///
+/// kanava's configuration reads every kind through this one trait, so adding a kind adds no
+/// read-and-check code there.
+pub trait Section: serde::de::DeserializeOwned {
+    /// The checked settings the adapter is built from.
+    type Checked;
+
+    /// The key of a credential, when one is set: kanava refuses an old-style section
+    /// (`[telegram]`) that has one but does not say `enabled`.
+    fn has_credentials(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Checks every key.
+    fn validate(self, cx: &SettingsContext<'_>) -> Result<Self::Checked, SettingError>;
+}
+
 /// What an instance's settings may depend on besides its own section.
 #[derive(Debug, Clone, Copy)]
 pub struct SettingsContext<'a> {

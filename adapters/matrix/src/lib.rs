@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use kanava_adapter::{
-    Adapter, AdapterError, Capabilities, ChannelId, ChannelState, ChannelStore, Conversation,
-    DeliveryError, Health, HealthCell, Outbound, Recipient, Shutdown,
+    outbox, Adapter, AdapterError, Capabilities, ChannelId, ChannelState, ChannelStore,
+    Conversation, DeliveryError, Health, HealthCell, Outbound, Recipient, Shutdown,
 };
 
 pub use settings::MatrixSettings;
@@ -157,11 +157,8 @@ impl Adapter for Matrix {
         let inner = self.inner.clone();
         Box::pin(async move {
             push::enqueue(&inner, &to.chat, &messages).await?;
-            tokio::spawn(async move {
-                if let Err(e) = push::send_pending(&inner).await {
-                    tracing::warn!(channel = %inner.channel, error = %e, "could not send pushed messages");
-                }
-            });
+            let channel = inner.channel.clone();
+            outbox::spawn_round(channel, async move { push::send_pending(&inner).await });
             Ok(())
         })
     }

@@ -2,6 +2,7 @@
 //! takes them. Each is sent with a transaction id derived from its key, so a resend after a
 //! crash is dropped by the homeserver: delivered once.
 
+use kanava_adapter::outbox::Outbox;
 use kanava_adapter::{ChatId, DeliveryError, Outbound, OutboundKind, StateError};
 use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use matrix_sdk::ruma::{OwnedRoomId, OwnedTransactionId};
@@ -10,7 +11,7 @@ use tracing::warn;
 
 use crate::{render, Inner};
 
-const PENDING: &[u8] = b"q/";
+const QUEUE: Outbox = Outbox::new(b"q/");
 
 #[derive(Serialize, Deserialize)]
 struct Pending {
@@ -38,31 +39,19 @@ pub(crate) async fn enqueue(
             "{room:?} is not a Matrix room id"
         )));
     }
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64);
-    let mut entries = Vec::new();
-    for (i, m) in messages.iter().enumerate() {
-        let (plain, html) = render::notice(m);
-        let mut key = PENDING.to_vec();
-        key.extend_from_slice(&stamp.to_be_bytes());
-        key.extend_from_slice(&(i as u32).to_be_bytes());
-        let p = Pending {
-            room: room.to_string(),
-            plain,
-            html,
-        };
-        let v = serde_json::to_vec(&p).map_err(|e| DeliveryError::State(e.to_string()))?;
-        entries.push((key, v));
-    }
-    inner
-        .state
-        .with(move |s| {
-            for (k, v) in &entries {
-                s.put(k, v)?;
+    let queued: Vec<Pending> = messages
+        .iter()
+        .map(|m| {
+            let (plain, html) = render::notice(m);
+            Pending {
+                room: room.to_string(),
+                plain,
+                html,
             }
-            Ok(())
         })
+        .collect();
+    QUEUE
+        .put(&inner.state, &queued)
         .await
         .map_err(|e| DeliveryError::State(e.to_string()))
 }
@@ -74,25 +63,21 @@ pub(crate) async fn send_pending(inner: &Inner) -> Result<(), StateError> {
         return Ok(());
     };
     let _one = inner.pushing.lock().await;
-    let waiting = inner.state.with(|s| s.scan(PENDING)).await?;
-    for (key, raw) in waiting {
-        let parsed = serde_json::from_slice::<Pending>(&raw)
-            .ok()
-            .and_then(|p| Some((OwnedRoomId::try_from(p.room.as_str()).ok()?, p)));
-        let Some((room_id, p)) = parsed else {
-            inner.state.with(move |s| s.remove(&key)).await?;
+    for (key, p) in QUEUE.waiting::<Pending>(&inner.state).await? {
+        let Ok(room_id) = OwnedRoomId::try_from(p.room.as_str()) else {
+            QUEUE.done(&inner.state, key).await?;
             continue;
         };
         let Some(room) = client.get_room(&room_id) else {
             // The bot left the room (or never was in it): nobody there to tell.
             warn!(channel = %inner.channel, "a pushed message's room is not joined; dropping it");
-            inner.state.with(move |s| s.remove(&key)).await?;
+            QUEUE.done(&inner.state, key).await?;
             continue;
         };
         let txn = OwnedTransactionId::from(format!("kanava.push.{}", hex(&key)));
         let content = RoomMessageEventContent::notice_html(p.plain, p.html);
         match room.send(content).with_transaction_id(txn).await {
-            Ok(_) => inner.state.with(move |s| s.remove(&key)).await?,
+            Ok(_) => QUEUE.done(&inner.state, key).await?,
             Err(e) => {
                 warn!(channel = %inner.channel, error = %e, "pushed message not delivered yet; kept");
                 return Ok(());

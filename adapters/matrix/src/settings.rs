@@ -1,6 +1,7 @@
 //! The Matrix section (`[channels.NAME]` with `kind = "matrix"`, or the older `[matrix]`). The
 //! password and access token never appear in an error.
 
+use kanava_adapter::settings::Section;
 use kanava_adapter::settings::{http_url, one_of, SettingError};
 use kanava_adapter::SettingsContext;
 use serde::Deserialize;
@@ -28,9 +29,10 @@ fn server_of(user_id: &str) -> Option<&str> {
     (!local.is_empty() && !server.is_empty()).then_some(server)
 }
 
-impl MatrixSettings {
-    /// Whether a credential is set (kanava refuses a section with one but no `enabled`).
-    pub fn has_credentials(&self) -> Option<&'static str> {
+impl Section for MatrixSettings {
+    type Checked = MatrixConfig;
+
+    fn has_credentials(&self) -> Option<&'static str> {
         match (&self.password, &self.access_token) {
             (Some(_), _) => Some("password"),
             (_, Some(_)) => Some("access_token"),
@@ -40,7 +42,7 @@ impl MatrixSettings {
 
     /// Checks every key. The crypto store goes under the data dir: `matrix` for the instance
     /// named so (where it always was), `matrix-NAME` for others.
-    pub fn validate(self, cx: &SettingsContext<'_>) -> Result<MatrixConfig, SettingError> {
+    fn validate(self, cx: &SettingsContext<'_>) -> Result<MatrixConfig, SettingError> {
         let Some(hs) = self.homeserver else {
             return Err(SettingError::new(
                 "homeserver",

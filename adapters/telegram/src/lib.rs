@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use kanava_adapter::{
-    Adapter, AdapterError, Capabilities, ChannelId, ChannelState, ChannelStore, Conversation,
-    DeliveryError, Health, HealthCell, Outbound, OutboundKind, Recipient, Shutdown,
+    outbox, Adapter, AdapterError, Capabilities, ChannelId, ChannelState, ChannelStore,
+    Conversation, DeliveryError, Health, HealthCell, Outbound, OutboundKind, Recipient, Shutdown,
 };
 use teloxide::Bot;
 
@@ -198,11 +198,8 @@ impl Adapter for Telegram {
                 .push(chat, payloads)
                 .await
                 .map_err(|e| DeliveryError::State(e.to_string()))?;
-            tokio::spawn(async move {
-                if let Err(e) = inner.send_pushes().await {
-                    tracing::warn!(channel = %inner.channel, error = %e, "could not send pushed messages");
-                }
-            });
+            let channel = inner.channel.clone();
+            outbox::spawn_round(channel, async move { inner.send_pushes().await });
             Ok(())
         })
     }

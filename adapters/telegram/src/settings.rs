@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use kanava_adapter::settings::Section;
 use kanava_adapter::settings::{http_url, is_loopback, one_of, SettingError};
 use kanava_adapter::SettingsContext;
 use serde::Deserialize;
@@ -22,14 +23,14 @@ pub struct TelegramSettings {
     poll_timeout_seconds: Option<i64>,
 }
 
-impl TelegramSettings {
-    /// Whether a credential is set (kanava refuses a section with one but no `enabled`).
-    pub fn has_credentials(&self) -> Option<&'static str> {
+impl Section for TelegramSettings {
+    type Checked = TelegramConfig;
+
+    fn has_credentials(&self) -> Option<&'static str> {
         self.token.is_some().then_some("token")
     }
 
-    /// Checks every key.
-    pub fn validate(self, cx: &SettingsContext<'_>) -> Result<TelegramConfig, SettingError> {
+    fn validate(self, cx: &SettingsContext<'_>) -> Result<TelegramConfig, SettingError> {
         let Some(token) = self.token.filter(|t| !t.trim().is_empty()) else {
             return Err(SettingError::new(
                 "token",

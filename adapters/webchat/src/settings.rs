@@ -1,5 +1,6 @@
 //! The web chat's section (`[channels.NAME]` with `kind = "webchat"`, or the older `[webchat]`).
 
+use kanava_adapter::settings::Section;
 use kanava_adapter::settings::{route_path, SettingError};
 use kanava_adapter::SettingsContext;
 use serde::Deserialize;
@@ -17,9 +18,10 @@ pub struct WebChatSettings {
     trusted_proxies: Option<Vec<String>>,
 }
 
-impl WebChatSettings {
-    /// Checks every key.
-    pub fn validate(self, _cx: &SettingsContext<'_>) -> Result<WebChatConfig, SettingError> {
+impl Section for WebChatSettings {
+    type Checked = WebChatConfig;
+
+    fn validate(self, _cx: &SettingsContext<'_>) -> Result<WebChatConfig, SettingError> {
         let path = match self.path.as_deref() {
             None | Some("/") => String::from("/"),
             Some(p) => route_path("path", p.trim_end_matches('/'))?,
