@@ -46,11 +46,21 @@ pub enum Text {
     AppealAccepted,
     /// Sent to the user when a moderator rejects their appeal.
     AppealRejected,
+    /// After the answer to a question told through the asker's own case.
+    CaseNote,
+    /// Answer to a greeting.
+    SmallTalkGreeting,
+    /// Answer to thanks.
+    SmallTalkThanks,
+    /// Answer to a goodbye.
+    SmallTalkGoodbye,
+    /// Answer to "are you a bot?".
+    SmallTalkBot,
 }
 
 impl Text {
     /// Every system text.
-    pub const ALL: [Text; 20] = [
+    pub const ALL: [Text; 25] = [
         Text::Welcome,
         Text::Help,
         Text::Fallback,
@@ -71,6 +81,11 @@ impl Text {
         Text::NotBlocked,
         Text::AppealAccepted,
         Text::AppealRejected,
+        Text::CaseNote,
+        Text::SmallTalkGreeting,
+        Text::SmallTalkThanks,
+        Text::SmallTalkGoodbye,
+        Text::SmallTalkBot,
     ];
 
     /// The text in a language.
@@ -84,12 +99,12 @@ impl Text {
             (Help, Fi) => "Kirjoita kysymyksesi omin sanoin, esimerkiksi \"Kuinka kauan käsittely kestää?\". Voit valita ehdotetun aiheen painikkeella ja vaihtaa kieltä komennolla /kieli fi, /kieli sv tai /kieli en. Yleiset kysymykset vain: omasta hakemuksestasi näet tiedot Enter Finland -asioinnista.",
             (Help, Sv) => "Skriv din fråga med egna ord, till exempel \"Hur länge tar behandlingen?\". Du kan välja ett föreslaget ämne med en knapp och byta språk med kommandot /språk fi, /språk sv eller /språk en. Endast allmänna frågor: information om din egen ansökan finns i Enter Finland.",
             (Help, En) => "Write your question in your own words, for example \"How long does processing take?\". You can pick a suggested topic with a button and change the language with /language fi, /language sv or /language en. General questions only: information about your own application is in Enter Finland.",
-            (Fallback, Fi) => "En ole varma, ymmärsinkö kysymyksesi oikein. Tarkoititko jotain näistä?",
-            (Fallback, Sv) => "Jag är inte säker på att jag förstod din fråga rätt. Menade du något av dessa?",
-            (Fallback, En) => "I am not sure I understood your question. Did you mean one of these?",
-            (FallbackNoSuggestions, Fi) => "En valitettavasti löytänyt vastausta. Kokeile kysyä toisin sanoin, esimerkiksi Enter Finland -palvelusta, käsittelyajoista tai tietosuojasta.",
-            (FallbackNoSuggestions, Sv) => "Tyvärr hittade jag inget svar. Försök fråga med andra ord, till exempel om Enter Finland, behandlingstider eller dataskydd.",
-            (FallbackNoSuggestions, En) => "Sorry, I could not find an answer. Try asking in other words, for example about Enter Finland, processing times or privacy.",
+            (Fallback, Fi) => "En ole varma, ymmärsinkö kysymyksesi oikein. Tarkoititko jotain näistä? Jos et, en osaa vastata tähän täällä: katso migri.fi tai soita neuvontapalveluun.",
+            (Fallback, Sv) => "Jag är inte säker på att jag förstod din fråga rätt. Menade du något av dessa? Om inte kan jag inte svara på det här: se migri.fi eller ring rådgivningen.",
+            (Fallback, En) => "I am not sure I understood your question. Did you mean one of these? If not, I can't answer that here: see migri.fi or call the advisory service.",
+            (FallbackNoSuggestions, Fi) => "En osaa vastata tähän täällä. Voin auttaa yleisissä kysymyksissä oleskeluluvista, kansalaisuudesta, turvapaikasta, Enter Finland -palvelusta ja käsittelyajoista. Muista asioista kerrotaan Maahanmuuttoviraston sivuilla migri.fi, ja neuvontapalvelu auttaa puhelimitse.",
+            (FallbackNoSuggestions, Sv) => "Det kan jag inte svara på här. Jag kan hjälpa med allmänna frågor om uppehållstillstånd, medborgarskap, asyl, Enter Finland och behandlingstider. Om annat berättar Migrationsverkets webbplats migri.fi, och rådgivningen hjälper per telefon.",
+            (FallbackNoSuggestions, En) => "I can't answer that here. I can help with general questions about residence permits, citizenship, asylum, Enter Finland and processing times. For other matters see the Finnish Immigration Service's website migri.fi; the advisory service helps by phone.",
             (LanguageSet, Fi) => "Selvä, jatketaan suomeksi.",
             (LanguageSet, Sv) => "Okej, vi fortsätter på svenska.",
             (LanguageSet, En) => "OK, let's continue in English.",
@@ -104,6 +119,21 @@ impl Text {
             (AppealRejected, Fi) => "Valituksesi on käsitelty, mutta estoa ei poisteta. Esto päättyy aikanaan, jos sille on asetettu päättymisaika. Yleistä tietoa löydät osoitteesta migri.fi.",
             (AppealRejected, Sv) => "Din överklagan har behandlats, men blockeringen kvarstår. Blockeringen upphör när dess tid går ut, om en sådan har satts. Allmän information finns på migri.fi.",
             (AppealRejected, En) => "Your appeal has been reviewed, but the block stays. It ends when its time runs out, if an end was set. General information is available at migri.fi.",
+            (CaseNote, Fi) => "Tämä on yleinen vastaus: chatissa en voi katsoa yksittäisiä hakemuksia. Oman hakemuksesi tiedot näet Enter Finlandista, ja neuvontapalvelu auttaa puhelimitse.",
+            (CaseNote, Sv) => "Det här är ett allmänt svar: i chatten kan jag inte se enskilda ansökningar. Uppgifterna om din egen ansökan finns i Enter Finland, och rådgivningen hjälper per telefon.",
+            (CaseNote, En) => "This is a general answer: in this chat I cannot look at individual applications. The details of your own application are in Enter Finland, and the advisory service helps by phone.",
+            (SmallTalkGreeting, Fi) => "Hei! Kysy vapaasti yleisiä kysymyksiä esimerkiksi oleskeluluvista, kansalaisuudesta tai Enter Finland -palvelusta.",
+            (SmallTalkGreeting, Sv) => "Hej! Fråga gärna allmänna frågor till exempel om uppehållstillstånd, medborgarskap eller Enter Finland.",
+            (SmallTalkGreeting, En) => "Hello! Feel free to ask general questions, for example about residence permits, citizenship or Enter Finland.",
+            (SmallTalkThanks, Fi) => "Ole hyvä! Kysy lisää, jos jokin jäi epäselväksi.",
+            (SmallTalkThanks, Sv) => "Varsågod! Fråga gärna mer om något är oklart.",
+            (SmallTalkThanks, En) => "You're welcome! Ask again if anything is unclear.",
+            (SmallTalkGoodbye, Fi) => "Näkemiin! Tervetuloa kysymään uudelleen.",
+            (SmallTalkGoodbye, Sv) => "Hej då! Välkommen att fråga igen.",
+            (SmallTalkGoodbye, En) => "Goodbye! You are welcome to ask again.",
+            (SmallTalkBot, Fi) => "Olen chatbot: vastaan automaattisesti yleisiin kysymyksiin. Ihmisen tavoitat Maahanmuuttoviraston neuvontapalvelusta; kysy \"miten tavoitan neuvojan\".",
+            (SmallTalkBot, Sv) => "Jag är en chattrobot: jag svarar automatiskt på allmänna frågor. En människa når du via Migrationsverkets rådgivning; fråga \"hur når jag en rådgivare\".",
+            (SmallTalkBot, En) => "I am a chatbot: I answer general questions automatically. You can reach a person through the Finnish Immigration Service's advisory service; ask \"how do I reach an advisor\".",
             (LanguageUnknown, En) => "I can switch to Finnish (fi), Swedish (sv) or English (en). For example: /language fi",
             (FeedbackThanks, Fi) => "Kiitos palautteestasi!",
             (FeedbackThanks, Sv) => "Tack för din respons!",

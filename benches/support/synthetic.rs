@@ -1,7 +1,7 @@
 //! A deterministic synthetic knowledge base for speed measurements (shared by the `ask` bench
 //! and the `ask_cost` example).
 
-use kanava::knowledge::{KnowledgeBase, Topic, TopicText};
+use kanava::knowledge::{KnowledgeBase, Topic, TopicKind, TopicText};
 use kanava_adapter::{Lang, RichText};
 
 /// A deterministic pseudo-random word generator (xorshift), so every run sees the same base.
@@ -63,6 +63,7 @@ pub fn knowledge_base(n: usize) -> (KnowledgeBase, Vec<(String, String)>) {
             });
             Topic {
                 id: format!("topic-{i}"),
+                kind: TopicKind::Answer,
                 related: Vec::new(),
                 sources: Vec::new(),
                 reviewed: None,

@@ -5,6 +5,7 @@
 
 mod commands;
 mod session;
+mod smalltalk;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,7 +20,7 @@ use tracing::{instrument, warn};
 use crate::clock::{Clock, Micros};
 use crate::guard::{Finding, Guard, GuardDecision, Notice, Violation};
 use crate::i18n::Text;
-use crate::knowledge::{Decision, KnowledgeBase};
+use crate::knowledge::{Decision, KnowledgeBase, TopicKind};
 use crate::metrics::Metrics;
 use crate::policy::{Classifier, Verdict};
 use crate::redact::{Kind, Redactor};
@@ -300,11 +301,29 @@ impl Engine {
                 session.lang = l;
             }
         }
+        if let Some((talk, phrase_lang)) = smalltalk::recognise(&redacted.text) {
+            // "hej" says more about the language than the detector can from one word.
+            if !session.lang_chosen {
+                session.lang = phrase_lang;
+            }
+            let lang = session.lang;
+            let user_record = redacted_record(cx, &session, lang, redacted);
+            let reply = Reply {
+                out: Outbound::plain(
+                    OutboundKind::Acknowledgement,
+                    lang,
+                    RichText::text(talk.text().get(lang)),
+                ),
+                outcome: "smalltalk",
+                confidence: None,
+            };
+            return self.log_and_reply(cx, session, user_record, reply).await;
+        }
         let lang = session.lang;
         let class = self.parts.classifier.classify(&redacted.text, lang);
         let mut confidence = None;
         let (reply, outcome) = match class.verdict {
-            Verdict::General => {
+            Verdict::General | Verdict::OwnSituation => {
                 let decision = kb.decide(
                     &redacted.text,
                     detected,
@@ -312,16 +331,23 @@ impl Engine {
                     self.config.confidence_threshold,
                 );
                 confidence = Some(decision.confidence);
-                self.answer(&kb, &decision, lang)
+                let (mut out, outcome) = self.answer(&kb, &decision, lang);
+                if class.verdict == Verdict::OwnSituation && out.kind == OutboundKind::Answer {
+                    out.body.append(RichText::text(Text::CaseNote.get(lang)));
+                }
+                (out, outcome)
             }
-            Verdict::CaseSpecific => (
-                Outbound::plain(
+            Verdict::CaseSpecific => {
+                let mut out = Outbound::plain(
                     OutboundKind::Refusal,
                     lang,
                     RichText::text(Text::CaseSpecific.get(lang)),
-                ),
-                "case_specific",
-            ),
+                );
+                // Somewhere to go from the refusal: following one's own application, the
+                // processing-time estimate, a person.
+                out.suggestions = self.suggestions(&kb, CASE_REFUSAL_TOPICS.into_iter(), lang);
+                (out, "case_specific")
+            }
             Verdict::Advertising => {
                 let mut warning = RichText::text(Text::Advertising.get(lang));
                 // Guard, phase two: what classification found (a strike; the block notice if
@@ -344,15 +370,7 @@ impl Engine {
                 )
             }
         };
-        let user_record = TranscriptRecord {
-            text: redacted.text.into_owned(),
-            redactions: redacted
-                .counts
-                .iter()
-                .map(|(k, v)| (k.name().to_string(), v))
-                .collect(),
-            ..user_record(cx, &session, lang)
-        };
+        let user_record = redacted_record(cx, &session, lang, redacted);
         let reply = Reply {
             out: reply,
             outcome,
@@ -421,6 +439,12 @@ impl Engine {
 
     fn answer(&self, kb: &KnowledgeBase, d: &Decision, lang: Lang) -> (Outbound, &'static str) {
         match d.topic.as_deref().and_then(|id| kb.by_id(id)) {
+            // Another authority's matter: say who handles it; a fallback in the statistics.
+            Some(topic) if topic.kind == TopicKind::Elsewhere => {
+                let mut out = self.topic_reply(kb, topic, lang);
+                out.kind = OutboundKind::Fallback;
+                (out, "out_of_scope")
+            }
             Some(topic) => (self.topic_reply(kb, topic, lang), "answered"),
             None => {
                 let suggestions =
@@ -462,6 +486,7 @@ impl Engine {
         lang: Lang,
     ) -> Vec<Suggestion> {
         ids.filter_map(|id| kb.by_id(id))
+            .filter(|t| t.kind == TopicKind::Answer)
             .take(3)
             .map(|t| Suggestion {
                 topic: t.id.clone(),
@@ -615,6 +640,27 @@ struct Reply {
 }
 
 /// A user's transcript line with nothing in it yet.
+/// Offered with the refusal of a case matter.
+const CASE_REFUSAL_TOPICS: [&str; 3] = ["follow-application", "processing-time", "human-advisor"];
+
+/// The user's record of a text turn: the redacted text and what was removed (counts only).
+fn redacted_record(
+    cx: &TurnContext,
+    session: &SessionState,
+    lang: Lang,
+    redacted: crate::redact::Redacted<'static>,
+) -> TranscriptRecord {
+    TranscriptRecord {
+        redactions: redacted
+            .counts
+            .iter()
+            .map(|(k, v)| (k.name().to_string(), v))
+            .collect(),
+        text: redacted.text.into_owned(),
+        ..user_record(cx, session, lang)
+    }
+}
+
 fn user_record(cx: &TurnContext, session: &SessionState, lang: Lang) -> TranscriptRecord {
     TranscriptRecord {
         at: cx.now,

@@ -14,6 +14,8 @@ use kanava_adapter::{Lang, RichText};
 pub struct Topic {
     /// Stable id, e.g. `enter-finland-outage`.
     pub id: String,
+    /// What answering it means (`kind:`).
+    pub kind: TopicKind,
     /// Ids of topics to suggest next.
     pub related: Vec<String>,
     /// The official pages its facts come from (`source:`).
@@ -30,6 +32,18 @@ impl Topic {
     pub fn text(&self, lang: Lang) -> &TopicText {
         &self.texts[lang.index()]
     }
+}
+
+/// What a topic is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TopicKind {
+    /// A question the authority answers here (the default).
+    #[default]
+    Answer,
+    /// A matter of another authority (`kind: elsewhere`): its answer only says who handles it.
+    /// It catches questions that would otherwise reach a wrong topic; it is never suggested and
+    /// counts as a fallback in statistics.
+    Elsewhere,
 }
 
 /// A topic in one language.
@@ -164,8 +178,23 @@ pub fn parse_all(sources: &[(&Path, &str)]) -> Result<Vec<Topic>, Vec<Problem>> 
         .iter()
         .filter_map(|(_, src)| declared_id(src))
         .collect();
+    let elsewhere: HashSet<&str> = parsed
+        .iter()
+        .filter(|p| p.topic.kind == TopicKind::Elsewhere)
+        .map(|p| p.topic.id.as_str())
+        .collect();
     for p in &parsed {
         for r in &p.topic.related {
+            if elsewhere.contains(r.as_str()) {
+                problems.push(Problem {
+                    file: p.file.to_path_buf(),
+                    line: p.related_line,
+                    message: format!(
+                        "related topic {r:?} is a `kind: elsewhere` topic, which is never suggested: remove it"
+                    ),
+                });
+                continue;
+            }
             if r == &p.topic.id {
                 problems.push(Problem {
                     file: p.file.to_path_buf(),
@@ -216,6 +245,7 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
     };
     let mut id: Option<(usize, String)> = None;
     let mut related: Option<(usize, Vec<String>)> = None;
+    let mut kind = TopicKind::Answer;
     let mut sources: Vec<String> = Vec::new();
     let mut reviewed: Option<i64> = None;
     let mut sections: [Option<Section>; 3] = [None, None, None];
@@ -276,7 +306,7 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
                     continue;
                 }
                 let Some((key, value)) = line.split_once(':') else {
-                    problem(line_no, format!("expected `id: …`, `related: …`, `source: …`, `reviewed: …` or a `[fi] Title` section heading, found {:?}", clip(line)));
+                    problem(line_no, format!("expected `id: …`, `kind: …`, `related: …`, `source: …`, `reviewed: …` or a `[fi] Title` section heading, found {:?}", clip(line)));
                     continue;
                 };
                 let value = value.trim();
@@ -292,6 +322,17 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
                         }
                         id = Some((line_no, value.to_string()));
                     }
+                    "kind" => match value {
+                        "answer" => kind = TopicKind::Answer,
+                        "elsewhere" => kind = TopicKind::Elsewhere,
+                        other => problem(
+                            line_no,
+                            format!(
+                                "kind {:?} must be `answer` or `elsewhere`",
+                                clip(other)
+                            ),
+                        ),
+                    },
                     "related" => {
                         let list: Vec<String> = value
                             .split(',')
@@ -322,7 +363,7 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
                     other => problem(
                         line_no,
                         format!(
-                            "unknown header {other:?}: expected `id`, `related`, `source` or `reviewed`"
+                            "unknown header {other:?}: expected `id`, `kind`, `related`, `source` or `reviewed`"
                         ),
                     ),
                 }
@@ -424,6 +465,7 @@ fn parse_topic<'a>(file: &'a Path, src: &str) -> Result<Parsed<'a>, Vec<Problem>
         file,
         topic: Topic {
             id,
+            kind,
             related,
             sources,
             reviewed,

@@ -211,7 +211,7 @@ impl LangIndex {
         for qt in &query {
             let Some(term) = qt.term else {
                 // Words the content never uses weigh half: they are as often filler as topic.
-                total += 0.5 * qt.weight * self.idf_unknown;
+                total += 0.75 * qt.weight * self.idf_unknown;
                 continue;
             };
             let idf = self.idf[term as usize];

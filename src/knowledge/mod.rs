@@ -11,7 +11,7 @@ use std::path::Path;
 
 use kanava_adapter::Lang;
 
-pub use format::{Problem, Topic, TopicText};
+pub use format::{Problem, Topic, TopicKind, TopicText};
 pub use index::{Hit, Ranking};
 
 use index::LangIndex;
@@ -106,7 +106,7 @@ impl KnowledgeBase {
 }
 
 /// Below this confidence kanava says it is unsure and offers related topics instead.
-pub const DEFAULT_CONFIDENCE_THRESHOLD: f32 = 0.36;
+pub const DEFAULT_CONFIDENCE_THRESHOLD: f32 = 0.38;
 
 /// What the knowledge base makes of one question.
 #[derive(Debug, Clone, PartialEq)]

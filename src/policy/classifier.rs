@@ -79,16 +79,22 @@ impl<'a> Words<'a> {
         })
     }
 
+    /// How many cues match: each phrase found, and each word of the message that starts with
+    /// a single-word cue (counted once, so "selling" is not two cues, "sell" and "selling").
     fn count(&self, cues: &[String]) -> usize {
-        cues.iter()
-            .filter(|cue| {
-                if cue.contains(' ') {
-                    self.text.contains(cue.as_str())
-                } else {
-                    self.words.iter().any(|w| w.starts_with(cue.as_str()))
-                }
+        let phrases = cues
+            .iter()
+            .filter(|cue| cue.contains(' ') && self.text.contains(cue.as_str()))
+            .count();
+        let words = self
+            .words
+            .iter()
+            .filter(|w| {
+                cues.iter()
+                    .any(|cue| !cue.contains(' ') && w.starts_with(cue.as_str()))
             })
-            .count()
+            .count();
+        phrases + words
     }
 }
 
@@ -142,13 +148,21 @@ impl Classifier for RuleClassifier {
                 );
             }
         }
-        if let (Some(o), Some(s)) = (own, status.or(case)) {
-            // "Can I travel while my application is pending?" is general: a general phrasing
-            // wins over the possessive.
-            if general.is_none() {
+        // "Can I travel while my application is pending?" is general: a general phrasing
+        // wins over the possessive.
+        if general.is_none() {
+            if let (Some(o), Some(s)) = (own, status) {
                 return verdict(
                     Verdict::CaseSpecific,
                     format!("own case ({o}) asked about ({s})"),
+                );
+            }
+            // A possessive and a case word but no request about the case's state: the asker
+            // describes their situation, and the general answer serves them.
+            if let (Some(o), Some(c)) = (own, case) {
+                return verdict(
+                    Verdict::OwnSituation,
+                    format!("own situation ({o}) with a case word ({c})"),
                 );
             }
         }

@@ -15,7 +15,12 @@ pub use classifier::RuleClassifier;
 pub enum Verdict {
     /// A general question: answer it.
     General,
-    /// About one person's own case: refuse politely and say where to go instead.
+    /// A general question told through the asker's own situation ("my wife's card was
+    /// stolen, what should she do?"): answer it, and say once that the chat cannot look at
+    /// individual cases.
+    OwnSituation,
+    /// A request to look at or act on one person's case: refuse politely and say where to go
+    /// instead.
     CaseSpecific,
     /// Promotion or selling: warn.
     Advertising,
@@ -26,6 +31,7 @@ impl Verdict {
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::General => "general",
+            Verdict::OwnSituation => "own_situation",
             Verdict::CaseSpecific => "case_specific",
             Verdict::Advertising => "advertising",
         }

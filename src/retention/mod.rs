@@ -150,6 +150,7 @@ pub async fn purge(
 
     let report = PurgeReport { dry_run, classes };
     if !dry_run {
+        stores.conversations.flush().await?;
         stores.moderation.flush().await?;
         let summary: Vec<String> = report
             .classes

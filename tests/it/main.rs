@@ -9,6 +9,7 @@ mod botframework_e2e;
 mod browser;
 mod cli;
 mod contract;
+mod coverage;
 mod crash;
 mod deploy;
 mod knowledge_reload;

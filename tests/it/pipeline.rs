@@ -196,6 +196,9 @@ impl ConversationStore for BrokenStore {
     fn purge(&self, _: RecordClass, _: u64, _: usize) -> StoreFuture<u64> {
         fails()
     }
+    fn flush(&self) -> StoreFuture<()> {
+        fails()
+    }
     fn due(&self, _: RecordClass, _: u64) -> StoreFuture<u64> {
         empty()
     }
@@ -234,6 +237,109 @@ async fn an_appeal_from_someone_not_blocked_says_so_in_their_language() {
             "{cmd}"
         );
     }
+}
+
+fn engine_classifying(clock: Arc<ManualClock>) -> Engine {
+    Engine::new(
+        Parts {
+            knowledge: Arc::new(crate::retrieval::kb()),
+            store: kanava::storage::temporary().conversations,
+            guard: Arc::new(OpenGuard),
+            redactor: Arc::new(PiiRedactor),
+            classifier: Arc::new(kanava::policy::RuleClassifier),
+            clock,
+            metrics: Metrics::new(),
+        },
+        EngineConfig::default(),
+    )
+}
+
+#[tokio::test]
+async fn small_talk_gets_a_short_answer_in_its_language() {
+    let e = engine_with(
+        kanava::storage::temporary().conversations,
+        Arc::new(ManualClock::new(1_700_000_000_000_000)),
+    );
+    for (said, lang, answer) in [
+        ("Hei!", Lang::Fi, kanava::i18n::Text::SmallTalkGreeting),
+        (
+            "tack så mycket",
+            Lang::Sv,
+            kanava::i18n::Text::SmallTalkThanks,
+        ),
+        ("Are you a bot?", Lang::En, kanava::i18n::Text::SmallTalkBot),
+    ] {
+        let t = e.turn(text(&format!("talk-{lang}"), said)).await;
+        assert_eq!(t.outcome, "smalltalk", "{said}");
+        assert_eq!(t.replies.len(), 1, "{said}");
+        assert_eq!(t.replies[0].lang, lang, "{said}");
+        assert_eq!(
+            t.replies[0].body.to_plain().trim(),
+            answer.get(lang),
+            "{said}"
+        );
+    }
+    // A greeting in front of a question is a question.
+    let t = e
+        .turn(text(
+            "talk-q",
+            "Hei, miten haen oleskelulupaa työntekoa varten?",
+        ))
+        .await;
+    assert_ne!(t.outcome, "smalltalk");
+}
+
+#[tokio::test]
+async fn another_authoritys_matter_is_redirected_and_counted_as_a_fallback() {
+    let e = engine_with(
+        kanava::storage::temporary().conversations,
+        Arc::new(ManualClock::new(1_700_000_000_000_000)),
+    );
+    let t = e
+        .turn(text("else", "Mistä saan verokortin uuteen työpaikkaan?"))
+        .await;
+    assert_eq!(t.outcome, "out_of_scope");
+    assert_eq!(t.replies[0].kind, OutboundKind::Fallback);
+    assert_eq!(t.replies[0].topic.as_deref(), Some("elsewhere-taxes"));
+    assert!(t.replies[0].body.to_plain().contains("Verohallinto"));
+    // Redirects are never offered as suggestions.
+    let kb = crate::retrieval::kb();
+    for topic in kb.topics() {
+        for r in &topic.related {
+            assert!(!r.starts_with("elsewhere-"), "{} suggests {r}", topic.id);
+        }
+    }
+}
+
+#[tokio::test]
+async fn own_situation_gets_the_general_answer_and_a_case_request_the_refusal() {
+    let e = engine_classifying(Arc::new(ManualClock::new(1_700_000_000_000_000)));
+    let t = e
+        .turn(text(
+            "own",
+            "My husband lost his residence permit card abroad",
+        ))
+        .await;
+    assert_eq!(t.outcome, "answered", "{:?}", t.replies);
+    assert_eq!(t.replies[0].topic.as_deref(), Some("residence-card"));
+    assert!(t.replies[0]
+        .body
+        .to_plain()
+        .contains(kanava::i18n::Text::CaseNote.get(Lang::En)));
+    let t = e
+        .turn(text("case", "What is the status of my application?"))
+        .await;
+    assert_eq!(t.outcome, "case_specific");
+    assert_eq!(t.replies[0].kind, OutboundKind::Refusal);
+    let offered: Vec<&str> = t.replies[0]
+        .suggestions
+        .iter()
+        .map(|s| s.topic.as_str())
+        .collect();
+    assert_eq!(
+        offered,
+        ["follow-application", "processing-time", "human-advisor"]
+    );
 }
 
 /// Every message within the web chat's size limit (4,096 characters) costs little: one long

@@ -331,6 +331,8 @@ pub async fn purge_removes_what_is_due_in_bounded_steps(s: Storage) {
         1
     );
     assert_eq!(c.oldest(RecordClass::Sessions).await.expect("oldest"), None);
+    // The purge is durable once flushed.
+    s.conversations.flush().await.expect("flush");
 }
 
 #[doc(hidden)]

@@ -61,8 +61,13 @@ pub trait ConversationStore: Send + Sync + std::fmt::Debug {
     /// Removes up to `limit` records of `class` older than `cutoff` (with their index entries,
     /// atomically); returns how many went. Zero means none is due. A backend that keeps records
     /// in time partitions may remove a whole due partition in one call, more than `limit`:
-    /// dropping a partition costs the same whatever it holds.
+    /// dropping a partition costs the same whatever it holds. Durable after
+    /// [`ConversationStore::flush`] (a purge waits once at its end, not once a batch: what a
+    /// crash loses is still due, and the next purge takes it).
     fn purge(&self, class: RecordClass, cutoff: Micros, limit: usize) -> StoreFuture<u64>;
+
+    /// Makes every write so far durable.
+    fn flush(&self) -> StoreFuture<()>;
 
     /// How many records of `class` are older than `cutoff` (a dry run).
     fn due(&self, class: RecordClass, cutoff: Micros) -> StoreFuture<u64>;
