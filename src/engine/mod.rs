@@ -50,7 +50,8 @@ impl Default for EngineConfig {
             session_idle: 30 * crate::clock::MINUTE,
             default_language: Lang::Fi,
             confidence_threshold: crate::knowledge::DEFAULT_CONFIDENCE_THRESHOLD,
-            welcome_topics: ["queue-position", "enter-finland-outage", "processing-time"]
+            // What customers ask first; the queue-position service (seed 000) is switched off.
+            welcome_topics: ["processing-time", "permit-work", "citizenship-application"]
                 .map(String::from)
                 .to_vec(),
         }

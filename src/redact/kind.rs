@@ -23,11 +23,15 @@ pub enum Kind {
     Card,
     /// An IPv4 or IPv6 address: `[IP]`.
     Ip,
+    /// A street address with its house number: `[ADDRESS]`.
+    Address,
+    /// A passport, card or driving-licence number, or a vehicle's plate: `[DOCUMENT]`.
+    Document,
 }
 
 impl Kind {
     /// Every kind, in placeholder order.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Hetu,
         Kind::Personnummer,
         Kind::Number,
@@ -37,6 +41,8 @@ impl Kind {
         Kind::Iban,
         Kind::Card,
         Kind::Ip,
+        Kind::Address,
+        Kind::Document,
     ];
 
     /// The placeholder written in place of the data.
@@ -51,6 +57,8 @@ impl Kind {
             Kind::Iban => "[IBAN]",
             Kind::Card => "[CARD]",
             Kind::Ip => "[IP]",
+            Kind::Address => "[ADDRESS]",
+            Kind::Document => "[DOCUMENT]",
         }
     }
 
@@ -66,6 +74,8 @@ impl Kind {
             Kind::Iban => "iban",
             Kind::Card => "card",
             Kind::Ip => "ip",
+            Kind::Address => "address",
+            Kind::Document => "document",
         }
     }
 
@@ -82,7 +92,7 @@ impl fmt::Display for Kind {
 
 /// How many items of each kind were removed (never the items).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts([u32; 9]);
+pub struct Counts([u32; Kind::ALL.len()]);
 
 impl Counts {
     /// Counts one more item.

@@ -8,6 +8,8 @@
 //! candidates, validators decide their kind, and each is replaced by a typed placeholder in the
 //! original text, everything else byte for byte as written.
 
+mod address;
+mod document;
 mod kind;
 mod normalize;
 mod prefilter;
@@ -70,7 +72,15 @@ impl Redactor for PiiRedactor {
             };
         }
         let view = normalize::squeeze(normalize::view(text));
-        let findings = scan::scan(&view.text);
+        let mut findings = scan::scan(&view.text);
+        // Items known by their shape in context; where they overlap a numeric finding the
+        // earlier, then the longer, wins.
+        let numeric = findings.len();
+        address::find(&view.text, &mut findings);
+        document::find(&view.text, &mut findings);
+        if findings.len() > numeric {
+            findings.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+        }
         if findings.is_empty() {
             return Redacted {
                 text: Cow::Borrowed(text),

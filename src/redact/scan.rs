@@ -174,6 +174,24 @@ fn classify(view: &str, candidate: Candidate, start: usize, end: usize, out: &mu
     }
 }
 
+/// A business id's shape (`1234567-8`) right after the words that name one ("Y-tunnus",
+/// "FO-nummer", "business id"): it stays even when its check digit is wrong.
+fn business_id_cue(before: &str, text: &str) -> bool {
+    let b = text.as_bytes();
+    let shaped = b.len() == 9
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return false;
+    }
+    let before = before.trim_end_matches([' ', ':']).to_lowercase();
+    ["y-tunnus", "fo-nummer", "business id", "company id"]
+        .iter()
+        .any(|cue| before.ends_with(cue))
+}
+
 /// ASCII word characters, as the patterns' `(?-u:\b)` sees them.
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -268,6 +286,10 @@ fn iban(view: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
 /// matches its validator accepts, without overlapping an earlier claim.
 fn chunk(view: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
     let text = &view[start..end];
+    // A business id (Y-tunnus) names a company, not a person: it stays.
+    if super::validate::business_id(text) || business_id_cue(&view[..start], text) {
+        return;
+    }
     let digit_count = text.bytes().filter(u8::is_ascii_digit).count();
     let separators = text
         .bytes()

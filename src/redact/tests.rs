@@ -245,3 +245,20 @@ fn counts_per_kind() {
     assert_eq!(out.counts.get(Kind::Email), 1);
     assert_eq!(out.counts.total(), 4);
 }
+
+#[test]
+fn addresses_documents_and_business_ids() {
+    assert_eq!(
+        r("asun Mannerheimintie 12 A 5, 00100 Helsinki"),
+        "asun [ADDRESS]"
+    );
+    assert_eq!(r("Passport number FP1234567"), "Passport number [DOCUMENT]");
+    assert_eq!(r("autoni ABC-123"), "autoni [DOCUMENT]");
+    // A business id names a company: valid check digit, or named as one.
+    same("Y-tunnus 0112038-9 kuuluu yritykselle");
+    same("Yrityksemme Y-tunnus 1234567-8, voiko yritys toimia työnantajana?");
+    // Not a business id: a number in its shape without the words is still removed.
+    assert_eq!(r("numero 1234567-8"), "numero [NUMBER]");
+    same("Hämeenkatu on suljettu");
+    same("ajoin valtatie 4 pohjoiseen");
+}

@@ -20,6 +20,7 @@ mod policy;
 mod privacy;
 mod quality;
 mod redaction;
+mod redaction_sets;
 mod retention;
 mod retrieval;
 mod staff;
