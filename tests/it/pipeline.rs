@@ -15,13 +15,21 @@ use kanava::storage::{
 use kanava_adapter::{ChannelId, ChatId, Event, Inbound, Lang, OutboundKind, UserIdentity};
 
 fn engine_with(store: Arc<dyn ConversationStore>, clock: Arc<ManualClock>) -> Engine {
+    engine_judging(store, clock, Arc::new(AllGeneral))
+}
+
+fn engine_judging(
+    store: Arc<dyn ConversationStore>,
+    clock: Arc<ManualClock>,
+    classifier: Arc<dyn kanava::policy::Classifier>,
+) -> Engine {
     Engine::new(
         Parts {
             knowledge: Arc::new(crate::retrieval::kb()),
             store,
             guard: Arc::new(OpenGuard),
             redactor: Arc::new(PiiRedactor),
-            classifier: Arc::new(AllGeneral),
+            classifier,
             clock,
             metrics: Metrics::new(),
         },
@@ -240,17 +248,10 @@ async fn an_appeal_from_someone_not_blocked_says_so_in_their_language() {
 }
 
 fn engine_classifying(clock: Arc<ManualClock>) -> Engine {
-    Engine::new(
-        Parts {
-            knowledge: Arc::new(crate::retrieval::kb()),
-            store: kanava::storage::temporary().conversations,
-            guard: Arc::new(OpenGuard),
-            redactor: Arc::new(PiiRedactor),
-            classifier: Arc::new(kanava::policy::RuleClassifier),
-            clock,
-            metrics: Metrics::new(),
-        },
-        EngineConfig::default(),
+    engine_judging(
+        kanava::storage::temporary().conversations,
+        clock,
+        Arc::new(kanava::policy::RuleClassifier),
     )
 }
 
