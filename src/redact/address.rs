@@ -14,38 +14,57 @@ use super::kind::Kind;
 use super::scan::Finding;
 
 /// Street-name endings (fi, sv) long enough not to end ordinary words.
-const ENDINGS: &str = "katu|kadu|tie|kuja|polku|väylä|raitti|kaari|rinne|aukio|puistikko|esplanadi|bulevardi|tori|gatan|vägen|gata|gränd|stigen|allén|backen|plan|esplanaden|esplanad|bulevarden|kajen|torget|stranden";
+const ENDINGS: &str = "katu|kadu|tie|kuja|kujanne|polku|väylä|raitti|kaari|kaarre|rinne|aukio|puistikko|puisto|esplanadi|bulevardi|tori|ranta|silta|piha|penger|portti|terassi|laituri|gatan|vägen|väg|gata|gränd|stigen|stig|allén|allé|backen|backe|plan|esplanaden|esplanad|bulevarden|kajen|kaj|torget|torg|stranden|strand|leden|gången|slingan|platsen|svängen|kadulla|tiellä|kujalla|polulla|väylällä|rinteellä|aukiolla|torilla|rannalla|raitilla|kaarella|straße|strasse|weg|platz|gasse|allee|vej|veien";
 
-/// English street words.
-const STREET_WORDS: &str = "street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|crescent";
+/// Street names that are a street word alone ("Esplanaden 5", "Bulevardi 3").
+const WHOLE: &str = "esplanadi|esplanaden|esplanad|bulevardi|bulevarden|esplanadin";
+
+/// First words of street names written in two words ("Vanha Porvoontie", "Norra Esplanaden").
+const PREFIXES: &str = "s:t|st\\.|sankt|vanha|iso|pieni|pitkä|itäinen|läntinen|pohjoinen|eteläinen|uusi|ylä|ala|norra|södra|östra|västra|stora|lilla|gamla|nya|övre|nedre|inre|yttre";
+
+/// English street words; the first ones also follow a lowercase name ("7 oak road").
+const STREET_WORDS_ANY_CASE: &str = "street|st|road|rd|avenue|ave|lane|ln|boulevard|blvd";
+const STREET_WORDS: &str = "street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|crescent|close|court|ct|place|square|sq|terrace|gardens|grove|way|walk|row|mews";
 
 /// The patterns, each with a gate found by literal search (a street ending before a number; an
 /// English street word): only a message that passes a gate meets its pattern, whose Unicode
 /// classes need a slower engine.
 struct Patterns {
+    po_box: Regex,
+    po_box_gate: Regex,
     nordic: Regex,
     nordic_gate: Regex,
     english: Regex,
+    english_reversed: Regex,
     english_gate: Regex,
 }
 
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| {
-        // After the number: a staircase letter, a flat (with or without "as." / "lgh" / "A"),
-        // then an optional postal code and town.
-        let tail = r"(?:[ ]?[a-kA-K](?:[ ]?[0-9]{1,3})?\b)?(?:[ ]?(?:as\.?|asunto|lgh\.?|lägenhet|apt\.?|flat)[ ]?[0-9]{1,4}\b)?(?:,?[ ][0-9]{5}(?:[ ][\p{L}][\p{L}\-]+)?)?";
+        // The house number (or a range: 12-14), then a staircase letter with or without a flat
+        // (12 A 5, 12a5), a flat with "as." / "lgh" / "apt", then an optional postal code
+        // (00100, 114 55, FI-00100) and town.
+        let number = r"[0-9]{1,4}(?:-[0-9]{1,4})?(?:[ ]?[a-kA-K](?:[ ]?[0-9]{1,3})?)?\b";
+        let tail = r"(?:,?[ ]?(?:as\.?|asunto|lgh\.?|lägenhet|apt\.?|flat|apartment|unit)[ ]?[0-9]{1,4}\b)?(?:,?[ ](?:(?:FI|SE)-)?(?:[0-9]{5}|[0-9]{3}[ ][0-9]{2})(?:[ ][\p{L}][\p{L}\-]+)?)?";
         let nordic = format!(
-            r"(?i:\b[\p{{L}}][\p{{L}}\-]*(?:{ENDINGS}))[ ][0-9]{{1,4}}[a-z]?\b{tail}"
+            r"(?i:\b(?:(?-i:\p{{Lu}})\p{{Ll}}+[ns][ ])?(?:(?:{PREFIXES})[ ])?(?:[\p{{L}}][\p{{L}}\-]*(?:{ENDINGS})|(?:{WHOLE})|(?:{ENDINGS})))[ ]{number}{tail}"
         );
         let english = format!(
-            r"\b[0-9]{{1,4}}[a-z]?,?[ ](?:[\p{{Lu}}][\p{{L}}\-]+[ ]){{1,3}}(?i:{STREET_WORDS})\b\.?(?:,?[ ](?:apt\.?|flat)[ ]?[0-9]{{1,4}}\b)?"
+            r"\b(?:(?i:flat|apt\.?|apartment|unit)[ ]?[0-9]{{1,4}}[a-zA-Z]?,?[ ])?[0-9]{{1,4}}[a-zA-Z]?,?[ ](?:(?:[\p{{Lu}}][\p{{L}}\-]+[ ]){{1,3}}(?i:{STREET_WORDS})|(?:[\p{{Ll}}][\p{{L}}\-]+[ ]){{1,2}}(?:{STREET_WORDS_ANY_CASE}))\b\.?(?:,?[ ](?:apt\.?|flat)[ ]?[0-9]{{1,4}}\b)?(?:,?[ ](?:[\p{{Lu}}][\p{{L}}]+,?[ ])?[A-Z]{{1,2}}[0-9][A-Z0-9]?[ ][0-9][A-Z]{{2}}\b)?"
         );
+        // The Nordic order with an English street word: "Baker Street 221B".
+        let english_reversed = r"\b(?:[\p{Lu}][\p{L}\-]+[ ]){1,2}(?:Street|Road|Avenue|Lane|street|road|avenue|lane)[ ][0-9]{1,4}[a-zA-Z]?\b";
+        // A post office box is a home address as much as a street.
+        let po_box = r"\b(?:(?:PL|PB|P\.?O\.?[ ]?Box|PO BOX|[Pp]ostilokero)[ ][0-9]{1,5}|Box[ ][0-9]{2,5})\b(?:,?[ ](?:FI-)?[0-9]{5}(?:[ ][\p{L}][\p{L}\-]+)?)?";
         let re = |s: &str| Regex::new(s).unwrap_or_else(|e| panic!("built-in pattern {s}: {e}"));
         Patterns {
+            po_box: re(po_box),
+            po_box_gate: re(r"(?i:pl|pb|box|postilokero) [0-9]"),
             nordic: re(&nordic),
             nordic_gate: re(&format!("(?i:{ENDINGS}) [0-9]")),
             english: re(&english),
+            english_reversed: re(english_reversed),
             english_gate: re(&format!("(?i:[a-z] (?:{STREET_WORDS}))(?-u:\\b)")),
         }
     })
@@ -56,21 +75,49 @@ fn not_a_street(word: &str) -> bool {
     let w = word.to_lowercase();
     matches!(
         w.as_str(),
-        "tie" | "maantie" | "valtatie" | "moottoritie" | "kantatie" | "gata" | "väg" | "plan"
+        "maantie" | "valtatie" | "moottoritie" | "kantatie" | "valtatien" | "maantien"
     )
+}
+
+/// A street word alone, without a name: "tie 5", "väg 3".
+fn bare(word: &str) -> bool {
+    let w = word.to_lowercase();
+    ENDINGS.split('|').any(|e| e == w) && !WHOLE.split('|').any(|e| e == w)
 }
 
 /// Adds every street address in `view`.
 pub fn find(view: &str, out: &mut Vec<Finding>) {
     let p = patterns();
-    if p.nordic_gate.is_match(view) {
-        for m in p.nordic.find_iter(view) {
-            let street = m.as_str().split(' ').next().unwrap_or_default();
-            if not_a_street(street) {
-                continue;
-            }
+    if p.po_box_gate.is_match(view) {
+        for m in p.po_box.find_iter(view) {
             out.push(Finding {
                 start: m.start(),
+                end: m.end(),
+                kind: Kind::Address,
+            });
+        }
+    }
+    if p.nordic_gate.is_match(view) {
+        for m in p.nordic.find_iter(view) {
+            // The words before the house number; the last holds the street ending.
+            let words: Vec<&str> = m
+                .as_str()
+                .split(' ')
+                .take_while(|w| !w.starts_with(|c: char| c.is_ascii_digit()))
+                .collect();
+            let Some(street) = words.last() else { continue };
+            if not_a_street(street) || (words.len() == 1 && bare(street)) {
+                continue;
+            }
+            // A capitalised word in the genitive belongs to a street written in two words
+            // ("Sörnäisten rantatie"), not to one that is capitalised itself ("Asun Kotikatu").
+            let mut start = m.start();
+            let prefix = PREFIXES.split('|').any(|p| p == words[0].to_lowercase());
+            if words.len() == 2 && !prefix && street.starts_with(char::is_uppercase) {
+                start += words[0].len() + 1;
+            }
+            out.push(Finding {
+                start,
                 end: m.end(),
                 kind: Kind::Address,
             });
@@ -79,7 +126,11 @@ pub fn find(view: &str, out: &mut Vec<Finding>) {
     if !p.english_gate.is_match(view) {
         return;
     }
-    for m in p.english.find_iter(view) {
+    for m in p
+        .english
+        .find_iter(view)
+        .chain(p.english_reversed.find_iter(view))
+    {
         out.push(Finding {
             start: m.start(),
             end: m.end(),

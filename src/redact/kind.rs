@@ -27,11 +27,13 @@ pub enum Kind {
     Address,
     /// A passport, card or driving-licence number, or a vehicle's plate: `[DOCUMENT]`.
     Document,
+    /// A person's name: `[NAME]`.
+    Name,
 }
 
 impl Kind {
     /// Every kind, in placeholder order.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Hetu,
         Kind::Personnummer,
         Kind::Number,
@@ -43,6 +45,7 @@ impl Kind {
         Kind::Ip,
         Kind::Address,
         Kind::Document,
+        Kind::Name,
     ];
 
     /// The placeholder written in place of the data.
@@ -59,6 +62,7 @@ impl Kind {
             Kind::Ip => "[IP]",
             Kind::Address => "[ADDRESS]",
             Kind::Document => "[DOCUMENT]",
+            Kind::Name => "[NAME]",
         }
     }
 
@@ -76,6 +80,7 @@ impl Kind {
             Kind::Ip => "ip",
             Kind::Address => "address",
             Kind::Document => "document",
+            Kind::Name => "name",
         }
     }
 

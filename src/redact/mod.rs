@@ -2,7 +2,8 @@
 //! or passed on, keeping the register of processing's promise that personal data typed into the
 //! chat (`123456-abcd`, `123456`, `01.01.1900`) is deleted before anything is stored.
 //!
-//! [`PiiRedactor`] works in three steps: a prefilter lets messages without digits or `@` through
+//! [`PiiRedactor`] works in three steps: two prefilters let messages without digits or `@` and
+//! without a possible name (a cue such as "my name is", two capitalised words in a row) through
 //! untouched and unallocated; a normalized view (NFKC, invisible characters removed, Unicode
 //! digits and dashes made ASCII) defeats evasion; one pass of one combined pattern finds the
 //! candidates, validators decide their kind, and each is replaced by a typed placeholder in the
@@ -11,6 +12,7 @@
 mod address;
 mod document;
 mod kind;
+mod name;
 mod normalize;
 mod prefilter;
 mod scan;
@@ -53,6 +55,7 @@ pub struct PiiRedactor;
 impl PiiRedactor {
     /// Compiles the patterns now (a few milliseconds) instead of on the first customer's message.
     pub fn warmed() -> Self {
+        name::warm();
         let _ =
             PiiRedactor.redact("warm-up 131052-308T a@b.fi 1 May 1990 FI21 1234 5600 0007 85 ::1");
         PiiRedactor
@@ -65,20 +68,37 @@ impl Redactor for PiiRedactor {
         text: &'a str,
         observe: &mut dyn FnMut(Kind, &str),
     ) -> Redacted<'a> {
-        if !prefilter::may_contain(text) {
+        let numeric = prefilter::may_contain(text);
+        let named = name::may_contain(text);
+        if !numeric && !named {
             return Redacted {
                 text: Cow::Borrowed(text),
                 counts: Counts::default(),
             };
         }
-        let view = normalize::squeeze(normalize::view(text));
-        let mut findings = scan::scan(&view.text);
+        let view = normalize::view(text);
+        // Closing up spaced-out digits matters only where there are digits.
+        let view = if numeric {
+            normalize::squeeze(view)
+        } else {
+            view
+        };
+        let mut findings = if numeric {
+            scan::scan(&view.text)
+        } else {
+            Vec::new()
+        };
         // Items known by their shape in context; where they overlap a numeric finding the
         // earlier, then the longer, wins.
-        let numeric = findings.len();
-        address::find(&view.text, &mut findings);
-        document::find(&view.text, &mut findings);
-        if findings.len() > numeric {
+        let found_by_scan = findings.len();
+        if numeric {
+            address::find(&view.text, &mut findings);
+            document::find(&view.text, &mut findings);
+        }
+        if named {
+            name::find(&view.text, &mut findings);
+        }
+        if findings.len() > found_by_scan {
             findings.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
         }
         if findings.is_empty() {

@@ -36,6 +36,9 @@ const PERSONAL: &[&str] = &[
     "FI21 1234 5600 0007 85",
     "4111 1111 1111 1111",
     "192.168.10.77",
+    "Aino Virtanen",
+    "Mannerheimintie 12 A 5",
+    "FP1234567",
 ];
 
 #[tokio::test(flavor = "current_thread")]
@@ -63,6 +66,7 @@ async fn no_personal_data_in_logs_or_storage() {
         "Mitt personnummer är 811218-9876, jag är född 01.01.1900.",
         "Email me at matti.meikalainen@example.fi or call +358 40 123 4567.",
         "Maksoin tililtä FI21 1234 5600 0007 85 kortilla 4111 1111 1111 1111 osoitteesta 192.168.10.77",
+        "Nimeni on Aino Virtanen, asun Mannerheimintie 12 A 5 ja passini on FP1234567.",
     ];
     for q in questions {
         let inbound = Inbound {

@@ -205,7 +205,8 @@ pub mod cases {
         let hetu = "131052-308T";
         let r = c
             .say(&format!(
-                "Hakemukseni on jonossa, hetu {hetu}, soita 040 1234567"
+                "Hakemukseni on jonossa, hetu {hetu}, soita 040 1234567. \
+                 Terveisin Aino Virtanen, Mannerheimintie 12 A 5"
             ))
             .await;
         assert!(!r.is_empty());
@@ -215,13 +216,21 @@ pub mod cases {
             "{export}"
         );
         assert!(
+            !export.contains("Virtanen") && !export.contains("Mannerheimintie"),
+            "a name and an address reached storage: {export}"
+        );
+        assert!(
+            export.contains("[NAME]") && export.contains("[ADDRESS]"),
+            "{export}"
+        );
+        assert!(
             export.contains("Hakemukseni"),
             "the question itself is kept: {export}"
         );
         let log = c.log();
         assert!(!log.is_empty());
         assert!(
-            !log.contains(hetu) && !log.contains("Hakemukseni"),
+            !log.contains(hetu) && !log.contains("Hakemukseni") && !log.contains("Virtanen"),
             "message text in the log"
         );
         for secret in c.secrets() {
