@@ -144,6 +144,8 @@ const VERBS: &str = "and ja och is on är has have had was will would needs want
     haki menetti täyttää täytti meni lähti pääsi syntyi odottaa hakee saapui arrived";
 /// Not looked up yet.
 const UNKNOWN: u16 = 1 << 15;
+/// Whether the word is never a name has been worked out (and is in [`NEVER`]).
+const NEVER_KNOWN: u16 = 1 << 14;
 
 /// FxHash (rustc's): the keys are short words, and SipHash's resistance to chosen keys buys
 /// nothing for a built-in table.
@@ -181,6 +183,8 @@ struct Lists {
     cues: Table<Vec<CueWords>>,
     /// The byte lengths of the stems, ascending.
     stem_lengths: Vec<usize>,
+    /// The first three letters of the stems, as bits ([`stem_head`]).
+    stem_heads: Box<[u64; 512]>,
     /// For the first two letters of the cues' first words, their lengths as bits: most words
     /// are never looked up.
     cue_shapes: Box<[u32; 1024]>,
@@ -200,11 +204,15 @@ fn lists() -> &'static Lists {
         entries(include_str!("names/first.txt")).for_each(|w| mark(w, GIVEN));
         entries(include_str!("names/last.txt")).for_each(|w| mark(w, SURNAME));
         let mut stem_lengths = Vec::new();
+        let mut stem_heads = Box::new([0u64; 512]);
         for w in entries(include_str!("names/never.txt")) {
             match w.strip_suffix('*') {
                 Some(stem) => {
                     mark(stem, STEM);
-                    stem_lengths.push(fold(stem).len());
+                    let folded = fold(stem);
+                    stem_lengths.push(folded.len());
+                    let head = stem_head(&folded);
+                    stem_heads[head / 64] |= 1 << (head % 64);
                 }
                 None => mark(w, NEVER),
             }
@@ -241,6 +249,12 @@ fn lists() -> &'static Lists {
                 let first: Box<str> = first.into();
                 let (index, length) = shape(&first);
                 cue_shapes[index] |= length;
+                // Several-word cues under their first two words, so that "my" does not try
+                // the sixty cues that start with it.
+                let first: Box<str> = match parts.clone().next() {
+                    Some(second) => format!("{first} {second}").into(),
+                    None => first,
+                };
                 cues.entry(first).or_default().push(CueWords {
                     rest: parts.map(Box::from).collect(),
                     suffix,
@@ -255,9 +269,17 @@ fn lists() -> &'static Lists {
             words,
             cues,
             stem_lengths,
+            stem_heads,
             cue_shapes,
         }
     })
+}
+
+/// A word's first three bytes, five bits each, as an index into 32,768 bits.
+fn stem_head(key: &str) -> usize {
+    let b = key.as_bytes();
+    let at = |k: usize| usize::from(b.get(k).copied().unwrap_or(0) & 31);
+    at(0) << 10 | at(1) << 5 | at(2)
 }
 
 /// A word's first two bytes as an index into a 1024-entry table, and its length as a bit.
@@ -333,7 +355,8 @@ fn fold(word: &str) -> String {
 struct Token {
     start: usize,
     end: usize,
-    /// Its folded form in [`Words::keys`], without a possessive "'s".
+    /// Its folded form in [`Words::keys`] (or, with [`IN_VIEW`], the word itself), without a
+    /// possessive "'s".
     key: (u32, u32),
     /// What the table says about the word, looked up when first asked.
     bits: Cell<u16>,
@@ -353,11 +376,42 @@ struct Words<'a> {
     toks: Vec<Token>,
 }
 
+/// In [`Token::key`], marks a key that is the word itself in the view.
+const IN_VIEW: u32 = 1 << 31;
+
 impl Words<'_> {
     fn key(&self, t: &Token) -> &str {
-        &self.keys[t.key.0 as usize..t.key.1 as usize]
+        let (start, end) = t.key;
+        if start & IN_VIEW != 0 {
+            &self.view[(start & !IN_VIEW) as usize..end as usize]
+        } else {
+            &self.keys[start as usize..end as usize]
+        }
     }
 }
+
+// Byte classes for splitting: separators (a space or tab keeps words joined), ASCII letters,
+// and bytes that need a character's look (non-ASCII, '-' and '\'' inside words).
+const SPACE: u8 = 0;
+const OTHER: u8 = 1;
+const LOWER: u8 = 2;
+const UPPER: u8 = 3;
+const LOOK: u8 = 4;
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [LOOK; 256];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = match c as u8 {
+            b' ' | b'\t' => SPACE,
+            b'a'..=b'z' => LOWER,
+            b'A'..=b'Z' => UPPER,
+            b'-' | b'\'' => LOOK,
+            _ => OTHER,
+        };
+        c += 1;
+    }
+    t
+};
 
 thread_local! {
     /// The buffers of the last [`Words`], kept so a message costs no allocation.
@@ -397,6 +451,57 @@ fn split(view: &str) -> Words<'_> {
     let mut i = 0;
     let mut gap_clean = false;
     while i < b.len() {
+        // ASCII first, a byte at a time from a table; anything else as a character.
+        match BYTE_CLASS[usize::from(b[i])] {
+            SPACE => {
+                i += 1;
+                continue;
+            }
+            OTHER => {
+                gap_clean = false;
+                i += 1;
+                continue;
+            }
+            LOWER | UPPER => {
+                let mut j = i;
+                let (mut lower, mut caps) = (true, true);
+                while j < b.len() {
+                    match BYTE_CLASS[usize::from(b[j])] {
+                        LOWER => caps = false,
+                        UPPER => lower = false,
+                        _ => break,
+                    }
+                    j += 1;
+                }
+                if b.get(j)
+                    .is_none_or(|&c| BYTE_CLASS[usize::from(c)] <= OTHER)
+                {
+                    let key_start = w.keys.len();
+                    // A lowercase word is its own key; only capitals are copied and lowered.
+                    let key = if lower {
+                        (i as u32 | IN_VIEW, j as u32)
+                    } else {
+                        w.keys.push_str(&view[i..j]);
+                        w.keys[key_start..].make_ascii_lowercase();
+                        (key_start as u32, w.keys.len() as u32)
+                    };
+                    w.toks.push(Token {
+                        start: i,
+                        end: j,
+                        key,
+                        bits: Cell::new(UNKNOWN),
+                        upper: BYTE_CLASS[usize::from(b[i])] == UPPER,
+                        caps,
+                        joined: gap_clean && !w.toks.is_empty(),
+                        letters: (j - i) as u32,
+                    });
+                    gap_clean = true;
+                    i = j;
+                    continue;
+                }
+            }
+            _ => {}
+        }
         let c = at(i);
         if !letter(c) {
             gap_clean &= c == ' ' || c == '\t';
@@ -405,32 +510,6 @@ fn split(view: &str) -> Words<'_> {
         }
         let start = i;
         let key_start = w.keys.len();
-        // Most words are ASCII letters only: copied and lowercased in one go.
-        let ascii_end = b[i..]
-            .iter()
-            .position(|c| !c.is_ascii_alphabetic())
-            .map_or(b.len(), |n| i + n);
-        let plain = ascii_end > i
-            && b.get(ascii_end)
-                .is_none_or(|&c| c < 0x80 && !matches!(c, b'-' | b'\''));
-        if plain {
-            w.keys.push_str(&view[i..ascii_end]);
-            w.keys[key_start..].make_ascii_lowercase();
-            let word = &b[i..ascii_end];
-            w.toks.push(Token {
-                start,
-                end: ascii_end,
-                key: (key_start as u32, w.keys.len() as u32),
-                bits: Cell::new(UNKNOWN),
-                upper: c.is_ascii_uppercase(),
-                caps: c.is_ascii_uppercase() && word.iter().all(u8::is_ascii_uppercase),
-                joined: gap_clean && !w.toks.is_empty(),
-                letters: word.len() as u32,
-            });
-            gap_clean = true;
-            i = ascii_end;
-            continue;
-        }
         push_folded(c, &mut w.keys);
         let (mut letters, mut caps) = (1, c.is_uppercase());
         i += c.len_utf8();
@@ -482,6 +561,17 @@ impl Lists {
     }
 
     fn never(&self, w: &Words, t: &Token) -> bool {
+        let bits = self.bits(w, t);
+        if bits & NEVER_KNOWN != 0 {
+            return bits & NEVER != 0;
+        }
+        let never = self.never_uncached(w, t);
+        t.bits
+            .set(bits | NEVER_KNOWN | if never { NEVER } else { 0 });
+        never
+    }
+
+    fn never_uncached(&self, w: &Words, t: &Token) -> bool {
         if self.bits(w, t) & NEVER != 0 {
             return true;
         }
@@ -496,8 +586,13 @@ impl Lists {
                 return true;
             }
         }
-        // A stem covers inflected forms: "suom" for "Suomen", "Suomessa".
+        // A stem covers inflected forms: "suom" for "Suomen", "Suomessa". Most words share
+        // their first three letters with no stem and are not looked up further.
         let key = w.key(t);
+        let head = stem_head(key);
+        if self.stem_heads[head / 64] & (1 << (head % 64)) == 0 {
+            return false;
+        }
         self.stem_lengths
             .iter()
             .take_while(|&&n| n <= key.len())
@@ -540,16 +635,17 @@ impl Lists {
             // Consonant gradation: Matin → Matti, Jukan → Jukka.
             let b = base.as_bytes();
             let n = b.len();
-            n >= 3
-                && b[n - 1].is_ascii_lowercase()
-                && b"aeiouy".contains(&b[n - 1])
-                && b"tkp".contains(&b[n - 2])
-                && given(&format!(
-                    "{}{}{}",
-                    &base[..n - 1],
-                    b[n - 2] as char,
-                    &base[n - 1..]
-                ))
+            if !(3..=30).contains(&n)
+                || !b"aeiouy".contains(&b[n - 1])
+                || !b"tkp".contains(&b[n - 2])
+            {
+                return false;
+            }
+            let mut doubled = [0u8; 32];
+            doubled[..n - 1].copy_from_slice(&b[..n - 1]);
+            doubled[n - 1] = b[n - 2];
+            doubled[n] = b[n - 1];
+            std::str::from_utf8(&doubled[..=n]).is_ok_and(given)
         })
     }
 
@@ -634,7 +730,22 @@ impl Lists {
         if self.cue_shapes[index] & length == 0 || self.bits(w, t) & CUE_START == 0 {
             return None;
         }
-        self.cues.get(key)?.iter().find_map(|c| {
+        // The cues that start with this word and the next, then those of this word alone.
+        let mut pair = [0u8; 64];
+        let two = w.toks.get(i + 1).filter(|n| n.joined).and_then(|n| {
+            let next = w.key(n);
+            let len = key.len() + 1 + next.len();
+            if len > pair.len() {
+                return None;
+            }
+            pair[..key.len()].copy_from_slice(key.as_bytes());
+            pair[key.len()] = b' ';
+            pair[key.len() + 1..len].copy_from_slice(next.as_bytes());
+            std::str::from_utf8(&pair[..len]).ok()
+        });
+        let by_two = two.and_then(|k| self.cues.get(k)).into_iter().flatten();
+        let by_one = self.cues.get(key).into_iter().flatten();
+        by_two.chain(by_one).find_map(|c| {
             let last = i + c.rest.len();
             let fits = c.rest.iter().enumerate().all(|(k, word)| {
                 w.toks
@@ -840,9 +951,8 @@ pub fn find(view: &str, out: &mut Vec<Finding>) {
         let run = (0..toks.len())
             .rev()
             .take(3)
-            .take_while(|&s| toks[s].upper && (s + 1 == toks.len() || toks[s + 1].joined))
-            .collect::<Vec<_>>();
-        let separated = run.iter().copied().find_map(|s| {
+            .take_while(|&s| toks[s].upper && (s + 1 == toks.len() || toks[s + 1].joined));
+        let separated = run.into_iter().find_map(|s| {
             let before = view[..toks[s].start].trim_end_matches(' ');
             let by = before.chars().next_back()?;
             matches!(by, '-' | '–' | '—' | '/' | ',' | '\n').then_some((s, by))
@@ -882,11 +992,10 @@ pub fn find(view: &str, out: &mut Vec<Finding>) {
     }
     // A given name starting a sentence, then a verb or "and": "Ahmed needs a visa", "Aino ja
     // minä", "Reza bor i Åbo".
-    for (k, t) in toks.iter().enumerate() {
+    for (k, t) in toks.iter().enumerate().filter(|(_, t)| t.upper) {
         let starts_sentence =
             k == 0 || view[toks[k - 1].end..t.start].contains(['.', '!', '?', '\n', ':']);
         if starts_sentence
-            && t.upper
             && toks
                 .get(k + 1)
                 .is_some_and(|n| n.joined && l.bits(&w, n) & VERB != 0)
