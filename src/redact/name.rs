@@ -169,6 +169,68 @@ impl Hasher for Fx {
 
 type Table<V> = HashMap<Box<str>, V, BuildHasherDefault<Fx>>;
 
+/// The words and their bits, as 64-bit fingerprints in one flat open-addressing table: a lookup
+/// is a hash and a probe or two in contiguous memory, with no pointer to follow and no string
+/// to compare (a table of boxed strings made every lookup a cache miss). Two words sharing a
+/// fingerprint would share their bits; with 30,000 words in 2^64 values that does not happen.
+struct WordTable {
+    fingerprints: Vec<u64>,
+    bits: Vec<u16>,
+    mask: usize,
+    len: usize,
+}
+
+impl WordTable {
+    fn with_capacity(words: usize) -> Self {
+        let size = (words * 2).next_power_of_two();
+        WordTable {
+            fingerprints: vec![0; size],
+            bits: vec![0; size],
+            mask: size - 1,
+            len: 0,
+        }
+    }
+
+    /// FxHash, then splitmix64's finaliser to spread it; never 0, which marks an empty slot.
+    fn fingerprint(key: &str) -> u64 {
+        let mut h = Fx::default();
+        h.write(key.as_bytes());
+        let mut z = h.finish() ^ (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) | 1
+    }
+
+    fn slot(&self, fingerprint: u64) -> (usize, bool) {
+        let mut i = (fingerprint >> 20) as usize & self.mask;
+        loop {
+            match self.fingerprints[i] {
+                0 => return (i, false),
+                f if f == fingerprint => return (i, true),
+                _ => i = (i + 1) & self.mask,
+            }
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&u16> {
+        match self.slot(Self::fingerprint(key)) {
+            (i, true) => Some(&self.bits[i]),
+            _ => None,
+        }
+    }
+
+    fn mark(&mut self, key: &str, bit: u16) {
+        let fingerprint = Self::fingerprint(key);
+        let (i, found) = self.slot(fingerprint);
+        if !found {
+            assert!(self.len < self.mask / 2, "the name table is over half full");
+            self.fingerprints[i] = fingerprint;
+            self.len += 1;
+        }
+        self.bits[i] |= bit;
+    }
+}
+
 /// One cue: the words after its first, and a character that must follow it ("t.", "name:").
 #[derive(Debug)]
 struct CueWords {
@@ -178,7 +240,7 @@ struct CueWords {
 }
 
 struct Lists {
-    words: Table<u16>,
+    words: WordTable,
     /// Cues by their first word, longest first.
     cues: Table<Vec<CueWords>>,
     /// The byte lengths of the stems, ascending.
@@ -199,8 +261,8 @@ fn entries(src: &str) -> impl Iterator<Item = &str> {
 fn lists() -> &'static Lists {
     static L: OnceLock<Lists> = OnceLock::new();
     L.get_or_init(|| {
-        let mut words: Table<u16> = Table::default();
-        let mut mark = |w: &str, bit: u16| *words.entry(fold(w).into()).or_insert(0) |= bit;
+        let mut words = WordTable::with_capacity(32_768);
+        let mut mark = |w: &str, bit: u16| words.mark(&fold(w), bit);
         entries(include_str!("names/first.txt")).for_each(|w| mark(w, GIVEN));
         entries(include_str!("names/last.txt")).for_each(|w| mark(w, SURNAME));
         let mut stem_lengths = Vec::new();
@@ -586,9 +648,12 @@ impl Lists {
                 return true;
             }
         }
-        // A stem covers inflected forms: "suom" for "Suomen", "Suomessa". Most words share
-        // their first three letters with no stem and are not looked up further.
-        let key = w.key(t);
+        self.stemmed(w.key(t))
+    }
+
+    /// Whether a never-stem covers `key`: "suom" for "Suomen", "Suomessa". Most words share
+    /// their first three letters with no stem and are not looked up further.
+    fn stemmed(&self, key: &str) -> bool {
         let head = stem_head(key);
         if self.stem_heads[head / 64] & (1 << (head % 64)) == 0 {
             return false;
@@ -777,9 +842,9 @@ pub fn may_contain(text: &str) -> bool {
     let Some(first) = b.iter().position(|c| c.is_ascii_alphabetic() || *c >= 0xC0) else {
         return false;
     };
-    if b[first].is_ascii_lowercase() || (b[first] == 0xC3 && b.get(first + 1) >= Some(&0xA0)) {
-        return true;
-    }
+    // Written in lowercase: a name in it may be too, after a cue.
+    let lowercase =
+        b[first].is_ascii_lowercase() || (b[first] == 0xC3 && b.get(first + 1) >= Some(&0xA0));
     const HIGH: u64 = 0x8080_8080_8080_8080;
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     let every = |byte: u8| u64::from_le_bytes([byte; 8]);
@@ -808,7 +873,74 @@ pub fn may_contain(text: &str) -> bool {
         }
         i += 8;
     }
-    (i..b.len()).any(|k| look_at(text, k))
+    (i..b.len()).any(|k| look_at(text, k)) || (lowercase && has_cue_word(b))
+}
+
+/// Whether `b` holds a cue ("nimeni on", "my husband", "mvh"), its words folded (ASCII and
+/// Latin-1 letters, apostrophes inside): a cheap split that keeps no words. A single-word cue, or
+/// the first two words of a longer one, is enough.
+fn has_cue_word(b: &[u8]) -> bool {
+    let l = lists();
+    let mut key = [0u8; 16];
+    let mut len = 0;
+    let mut long = false;
+    // The word before, when it may start a cue, and room for the two together.
+    let mut pair = [0u8; 33];
+    let (mut prev_len, mut prev_starts) = (0, false);
+    let mut i = 0;
+    loop {
+        let c = b.get(i).copied().unwrap_or(b' ');
+        let letter = if c.is_ascii_alphabetic() {
+            Some(c.to_ascii_lowercase())
+        } else if c == 0xC3 {
+            // À..ÿ: the letter's base, as the lists are folded.
+            let ch = b.get(i + 1).map(|&n| char::from(0x40 | (n & 0x3F) | 0x80));
+            i += 1;
+            ch.and_then(latin1_base).map(|base| base.as_bytes()[0])
+        } else if c == b'\'' && len > 0 {
+            Some(b'\'')
+        } else {
+            None
+        };
+        match letter {
+            Some(x) if len < key.len() => {
+                key[len] = x;
+                len += 1;
+            }
+            Some(_) => long = true,
+            None => {
+                let mut starts = false;
+                if len > 0 && !long {
+                    if let Ok(word) = std::str::from_utf8(&key[..len]) {
+                        let (index, length) = shape(word);
+                        starts = l.cue_shapes[index] & length != 0
+                            && l.words.get(word).is_some_and(|&bits| bits & CUE_START != 0);
+                        // A cue of one word, or of two with the word before.
+                        if starts && l.cues.contains_key(word) {
+                            return true;
+                        }
+                        if prev_starts && prev_len + 1 + len <= pair.len() {
+                            pair[prev_len] = b' ';
+                            pair[prev_len + 1..prev_len + 1 + len].copy_from_slice(&key[..len]);
+                            let two = std::str::from_utf8(&pair[..prev_len + 1 + len]);
+                            if two.is_ok_and(|two| l.cues.contains_key(two)) {
+                                return true;
+                            }
+                        }
+                        pair[..len].copy_from_slice(&key[..len]);
+                        prev_len = len;
+                    }
+                }
+                prev_starts = starts;
+                len = 0;
+                long = false;
+                if i >= b.len() {
+                    return false;
+                }
+            }
+        }
+        i += 1;
+    }
 }
 
 /// Whether the byte at `k` (`k` > 0) starts a capitalised word ("Finland", "Åsa") or a character
@@ -828,12 +960,13 @@ fn look_at(text: &str, k: usize) -> bool {
 }
 
 /// A capital at `k` that starts a word and goes on in lowercase, or a word of four or more
-/// capitals (a message written in capitals: "NIMENI ON MATTI").
+/// capitals (a message written in capitals: "NIMENI ON MATTI"), unless the word is one that is
+/// never a name ("Finland", "Suomessa", "Migri": the capitals most messages carry).
 fn capital_word_at(b: &[u8], k: usize) -> bool {
     let before = b[k - 1];
     let starts_word = !before.is_ascii_alphanumeric() && before < 0x80;
     let next = b.get(k + 1).copied().unwrap_or(0);
-    starts_word
+    let capitalised = starts_word
         && (next.is_ascii_lowercase()
             || next == 0xC3
             || b[k..]
@@ -841,7 +974,31 @@ fn capital_word_at(b: &[u8], k: usize) -> bool {
                 .take(4)
                 .filter(|c| c.is_ascii_uppercase())
                 .count()
-                == 4)
+                == 4);
+    capitalised && !never_word_at(b, k)
+}
+
+/// Whether the ASCII word at `k` is on the never-list (judged only for words of ASCII letters
+/// that end there: "Kela-kortti" and "Åbo" are left to the finder).
+fn never_word_at(b: &[u8], k: usize) -> bool {
+    let end = b[k..]
+        .iter()
+        .position(|c| !c.is_ascii_alphabetic())
+        .map_or(b.len(), |n| k + n);
+    if end - k > 24
+        || b.get(end)
+            .is_some_and(|&c| c >= 0x80 || c == b'-' || c == b'\'')
+    {
+        return false;
+    }
+    let mut key = [0u8; 24];
+    key[..end - k].copy_from_slice(&b[k..end]);
+    key.make_ascii_lowercase();
+    let Ok(key) = std::str::from_utf8(&key[..end - k]) else {
+        return false;
+    };
+    let l = lists();
+    l.words.get(key).is_some_and(|&bits| bits & NEVER != 0) || l.stemmed(key)
 }
 
 /// Characters the normalized view removes or folds and a name could hide behind.
