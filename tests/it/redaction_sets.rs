@@ -101,6 +101,25 @@ fn heldout_redaction_does_not_regress() {
     );
 }
 
+/// A second held-out set (`tests/data/redaction-heldout-2.tsv`), written on 2026-12-08 by an
+/// independent helper after the first name finder and before any work on it since: for the next
+/// round of name work, and never inspected (only these aggregates are looked at).
+#[test]
+fn second_heldout_set_is_measured() {
+    let m = measure(include_str!("../data/redaction-heldout-2.tsv"), false);
+    report("redaction held-out 2", &m);
+    assert!(m.values().map(|t| t.n).sum::<usize>() >= 250);
+    assert!(rate(&m, "name") >= HELDOUT2_NAME, "held-out 2 name recall");
+    assert!(
+        rate(&m, "address") >= HELDOUT2_ADDRESS,
+        "held-out 2 address recall"
+    );
+    assert!(
+        rate(&m, "general") >= HELDOUT2_GENERAL,
+        "held-out 2 general lines altered"
+    );
+}
+
 // Floors just under the measurements (README, "Personal data"). 2026-12-07, addresses and
 // documents: dev 1.000 / 1.000, held-out 0.863 / 1.000, general unchanged 1.000. 2026-12-08, with
 // names: dev names 0.976, addresses 1.000; held-out names 0.924, addresses 0.941, documents
@@ -112,6 +131,11 @@ const HELDOUT_ADDRESS: f64 = 0.92;
 const HELDOUT_DOCUMENT: f64 = 0.95;
 const HELDOUT_NAME: f64 = 0.90;
 const HELDOUT_GENERAL: f64 = 0.98;
+// Held-out 2, first measured 2026-12-08: names 0.899 (143 of 159), addresses 0.919 (57 of 62),
+// general 0.979 (95 of 97 unchanged).
+const HELDOUT2_NAME: f64 = 0.88;
+const HELDOUT2_ADDRESS: f64 = 0.90;
+const HELDOUT2_GENERAL: f64 = 0.97;
 
 /// The knowledge base's example questions and answers are general text in fi/sv/en full of
 /// authorities, places, services and months: the name finder must leave them alone. The same
