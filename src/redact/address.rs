@@ -60,7 +60,7 @@ fn patterns() -> &'static Patterns {
         let re = |s: &str| Regex::new(s).unwrap_or_else(|e| panic!("built-in pattern {s}: {e}"));
         Patterns {
             po_box: re(po_box),
-            po_box_gate: re(r"(?i:pl|pb|box|postilokero) [0-9]"),
+            po_box_gate: re(r"(?:PL|PB|Box|BOX|ostilokero) [0-9]"),
             nordic: re(&nordic),
             nordic_gate: re(&format!("(?i:{ENDINGS}) [0-9]")),
             english: re(&english),
