@@ -270,7 +270,8 @@ fn lists() -> &'static Lists {
         for w in entries(include_str!("names/never.txt")) {
             match w.strip_suffix('*') {
                 Some(stem) => {
-                    mark(stem, STEM);
+                    // The stem is also a word of its own ("finland", "kela"): one look-up settles it.
+                    mark(stem, STEM | NEVER);
                     let folded = fold(stem);
                     stem_lengths.push(folded.len());
                     let head = stem_head(&folded);
