@@ -856,18 +856,18 @@ pub fn may_contain(text: &str) -> bool {
         let word = u64::from_le_bytes(chunk);
         let low = word & LOW7;
         // Per byte, without carries between bytes: an ASCII capital is a byte whose low seven
-        // bits reach 'A' and not '['; a lead byte of 0xC4 or more starts a character beyond
-        // Latin-1; 0xC3 starts À..ÿ.
+        // bits reach 'A' and not '['; a lead byte of 0xC2 or more, other than 0xC3, starts a
+        // character outside À..ÿ (a soft hyphen, another script); 0xC3 followed by 0x80..0x9F is
+        // a capital À..Þ (the last byte's follower is in the next chunk, so it is looked at in
+        // any case). Lowercase å, ä, ö cost nothing.
         let ascii = !word & HIGH;
         let capitals =
             low.wrapping_add(every(0x80 - b'A')) & !low.wrapping_add(every(0x80 - b'[')) & ascii;
-        let far = word & HIGH & low.wrapping_add(every(0x80 - 0x44));
         // Exactly the zero bytes of v, as their top bits.
         let zero = |v: u64| !(((v & LOW7).wrapping_add(LOW7)) | v | LOW7);
-        // 0xC3 followed by 0x80..0x9F: a capital À..Þ (the last byte's follower is in the next
-        // chunk, so it is looked at in any case). Lowercase å, ä, ö cost nothing.
-        let latin1 =
-            zero(word ^ every(0xC3)) & (zero(((word >> 8) & every(0xE0)) ^ every(0x80)) | 1 << 63);
+        let c3 = zero(word ^ every(0xC3));
+        let far = word & HIGH & low.wrapping_add(every(0x80 - 0x42)) & !c3;
+        let latin1 = c3 & (zero(((word >> 8) & every(0xE0)) ^ every(0x80)) | 1 << 63);
         let mut m = capitals | far | latin1;
         while m != 0 {
             let k = i + (m.trailing_zeros() / 8) as usize;
@@ -956,7 +956,7 @@ fn look_at(text: &str, k: usize) -> bool {
         c if c.is_ascii_uppercase() => capital_word_at(b, k),
         // Å, Ä, Ö, É… after a space.
         0xC3 => b.get(k + 1).is_some_and(|n| (0x80..0x9F).contains(n)) && b[k - 1] == b' ',
-        c if c >= 0xC4 && text.is_char_boundary(k) => {
+        c if c >= 0xC2 && text.is_char_boundary(k) => {
             let ch = text[k..].chars().next().unwrap_or(' ');
             hides(ch) || (ch.is_uppercase() && b[k - 1] == b' ')
         }
@@ -1006,9 +1006,10 @@ fn never_word_at(b: &[u8], k: usize) -> bool {
     l.words.get(key).is_some_and(|&bits| bits & NEVER != 0) || l.stemmed(key)
 }
 
-/// Characters the normalized view removes or folds and a name could hide behind.
+/// Characters the normalized view removes (the invisible ones) or folds (fullwidth letters)
+/// and a name could hide behind.
 fn hides(c: char) -> bool {
-    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FF21}'..='\u{FF5A}')
+    super::normalize::invisible(c) || ('\u{FF21}'..='\u{FF5A}').contains(&c)
 }
 
 /// Adds every person's name in `view`.
@@ -1267,5 +1268,6 @@ mod tests {
         assert!(may_contain("Hei kuk Äiti"));
         assert!(!may_contain("Hei kuka äiti"));
         assert!(may_contain("M\u{200B}atti"));
+        assert!(may_contain("Mat\u{AD}ti soitti"));
     }
 }

@@ -29,7 +29,7 @@ impl View<'_> {
 
 /// Characters that hide inside numbers without showing: zero-width spaces and joiners, the soft
 /// hyphen, direction marks, the byte-order mark and other format characters.
-fn invisible(c: char) -> bool {
+pub(super) fn invisible(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
