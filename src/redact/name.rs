@@ -834,9 +834,10 @@ impl Lists {
 }
 
 /// Whether a name may be in `text`: the message is written in lowercase (its first letter is
-/// one), so a name in it may be too; or a word after the first starts with a capital and goes on
-/// in lowercase ("Finland", not "EU" or "I"); or a character that could hide a name (invisible
-/// or fullwidth). Most messages stop here, after eight bytes at a time. A name written in
+/// one) and holds a cue, so a name in it may be lowercase too; or a word after the first starts
+/// with a capital and goes on in lowercase ("Finland", not "EU" or "I") and is not a never-word;
+/// or the first word is a listed given name; or a character could hide a name (invisible or
+/// fullwidth). Most messages stop here, after eight bytes at a time. A name written in
 /// lowercase in a message that starts with a capital and has no other is not looked for.
 pub fn may_contain(text: &str) -> bool {
     let b = text.as_bytes();
@@ -878,7 +879,30 @@ pub fn may_contain(text: &str) -> bool {
         }
         i += 8;
     }
-    (i..b.len()).any(|k| look_at(text, k)) || (lowercase && has_cue_word(b))
+    (i..b.len()).any(|k| look_at(text, k))
+        || (lowercase && has_cue_word(b))
+        || (!lowercase && given_first(&b[first..]))
+}
+
+/// Whether the message starts with a listed given name in ASCII letters ("Erik har fått
+/// avslag", "Olena needs a visa"): its only capital, which the scan above passes over.
+fn given_first(b: &[u8]) -> bool {
+    let end = b
+        .iter()
+        .position(|c| !c.is_ascii_alphabetic())
+        .unwrap_or(b.len());
+    if !(3..=16).contains(&end) || b.get(end).is_some_and(|&c| c >= 0x80) {
+        return false;
+    }
+    let mut key = [0u8; 16];
+    key[..end].copy_from_slice(&b[..end]);
+    key.make_ascii_lowercase();
+    std::str::from_utf8(&key[..end]).is_ok_and(|key| {
+        lists()
+            .words
+            .get(key)
+            .is_some_and(|&bits| bits & GIVEN != 0 && bits & NEVER == 0)
+    })
 }
 
 /// Whether `b` holds a cue ("nimeni on", "my husband", "mvh"), its words folded (ASCII and

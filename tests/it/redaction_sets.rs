@@ -132,8 +132,8 @@ const HELDOUT_DOCUMENT: f64 = 0.95;
 const HELDOUT_NAME: f64 = 0.90;
 const HELDOUT_GENERAL: f64 = 0.98;
 // Held-out 2, first measured 2026-12-08: names 0.899 (143 of 159), addresses 0.919 (57 of 62),
-// general 0.979 (95 of 97 unchanged).
-const HELDOUT2_NAME: f64 = 0.88;
+// general 0.979 (95 of 97 unchanged); names 0.912 after the gate learned capitalised first words.
+const HELDOUT2_NAME: f64 = 0.89;
 const HELDOUT2_ADDRESS: f64 = 0.90;
 const HELDOUT2_GENERAL: f64 = 0.97;
 
