@@ -16,6 +16,12 @@ use super::scan::Finding;
 /// Street-name endings (fi, sv) long enough not to end ordinary words.
 const ENDINGS: &str = "katu|kadu|tie|kuja|kujanne|polku|väylä|raitti|kaari|kaarre|rinne|aukio|puistikko|puisto|esplanadi|bulevardi|tori|ranta|silta|piha|penger|portti|terassi|laituri|gatan|vägen|väg|gata|gränd|stigen|stig|allén|allé|backen|backe|plan|esplanaden|esplanad|bulevarden|kajen|kaj|torget|torg|stranden|strand|leden|gången|slingan|platsen|svängen|kadulla|tiellä|kujalla|polulla|väylällä|rinteellä|aukiolla|torilla|rannalla|raitilla|kaarella|straße|strasse|weg|platz|gasse|allee|vej|veien";
 
+/// Street words that come before the name abroad (fr, es, it, pl, uk, ru).
+const FOREIGN_BEFORE: &str = r"rue|avenue|boulevard|calle|avenida|viale|corso|piazza|ulica|ul\.|vulytsia|vul\.|ulitsa|aleja|al\.";
+
+/// Street words that come after the name abroad (tr, ru).
+const FOREIGN_AFTER: &str = r"caddesi|cad\.|sokak|sokağı|sok\.|prospekt|prospect|bulvarı";
+
 /// Street names that are a street word alone ("Esplanaden 5", "Bulevardi 3").
 const WHOLE: &str = "esplanadi|esplanaden|esplanad|bulevardi|bulevarden|esplanadin";
 
@@ -32,6 +38,8 @@ const STREET_WORDS: &str = "street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulev
 struct Patterns {
     po_box: Regex,
     po_box_gate: Regex,
+    foreign: Regex,
+    foreign_gate: Regex,
     nordic: Regex,
     nordic_gate: Regex,
     english: Regex,
@@ -55,11 +63,21 @@ fn patterns() -> &'static Patterns {
         );
         // The Nordic order with an English street word: "Baker Street 221B".
         let english_reversed = r"\b(?:[\p{Lu}][\p{L}\-]+[ ]){1,2}(?:Street|Road|Avenue|Lane|street|road|avenue|lane)[ ][0-9]{1,4}[a-zA-Z]?\b";
+        // Addresses abroad, which customers give as their former or family's address: the
+        // street word first ("Rue de Rivoli 5", "ul. Marszałkowska 10/12", "5 rue de Rivoli")
+        // or after the name ("Atatürk Caddesi No: 5", "Nevsky prospekt 28").
+        let words = r"(?:[\p{L}'\-]+[ ]){1,3}";
+        let foreign = format!(
+            r"\b(?i:{FOREIGN_BEFORE})[ ]?{words}[0-9]{{1,4}}[a-zA-Z]?(?:/[0-9]{{1,4}})?\b|\b[0-9]{{1,4}},?[ ](?i:rue|avenue|boulevard|allée|chemin)[ ](?:[\p{{L}}'\-]+[ ]?){{1,3}}|\b(?:[\p{{Lu}}][\p{{L}}\-]+[ ]){{1,2}}(?i:{FOREIGN_AFTER})[ ](?:No:?[ ]?)?[0-9]{{1,4}}\b"
+        );
         // A post office box is a home address as much as a street.
         let po_box = r"\b(?:(?:PL|PB|P\.?O\.?[ ]?Box|PO BOX|[Pp]ostilokero)[ ][0-9]{1,5}|Box[ ][0-9]{2,5})\b(?:,?[ ](?:FI-)?[0-9]{5}(?:[ ][\p{L}][\p{L}\-]+)?)?";
         let re = |s: &str| Regex::new(s).unwrap_or_else(|e| panic!("built-in pattern {s}: {e}"));
         Patterns {
             po_box: re(po_box),
+            foreign: re(&foreign),
+            // ASCII-only case folding keeps the gate on the literal search.
+            foreign_gate: re(r"(?i-u:rue |avenue |boulevard |calle |avenida |viale |corso |piazza |ulica |ul\. ?|vulytsia |vul\. ?|ulitsa |aleja |al\. ?|caddesi |cad\. |sok|prospekt |prospect |bulvar)"),
             po_box_gate: re(r"(?:PL|PB|Box|BOX|ostilokero) [0-9]"),
             nordic: re(&nordic),
             nordic_gate: re(&format!("(?i:{ENDINGS}) [0-9]")),
@@ -88,6 +106,15 @@ fn bare(word: &str) -> bool {
 /// Adds every street address in `view`.
 pub fn find(view: &str, out: &mut Vec<Finding>) {
     let p = patterns();
+    if p.foreign_gate.is_match(view) {
+        for m in p.foreign.find_iter(view) {
+            out.push(Finding {
+                start: m.start(),
+                end: m.end(),
+                kind: Kind::Address,
+            });
+        }
+    }
     if p.po_box_gate.is_match(view) {
         for m in p.po_box.find_iter(view) {
             out.push(Finding {

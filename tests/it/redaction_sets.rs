@@ -127,18 +127,20 @@ fn second_heldout_set_is_measured() {
 const DEV_ADDRESS: f64 = 0.95;
 const DEV_DOCUMENT: f64 = 0.95;
 const DEV_NAME: f64 = 0.95;
-const HELDOUT_ADDRESS: f64 = 0.92;
+const HELDOUT_ADDRESS: f64 = 0.95;
 const HELDOUT_DOCUMENT: f64 = 0.95;
 const HELDOUT_NAME: f64 = 0.90;
 const HELDOUT_GENERAL: f64 = 0.98;
 // Held-out 2, first measured 2026-12-08: names 0.899 (143 of 159), addresses 0.919 (57 of 62),
-// general 0.979 (95 of 97 unchanged); names 0.912 after the gate learned capitalised first words.
+// general 0.979 (95 of 97 unchanged); names 0.912 after the gate learned capitalised first words;
+// addresses 0.968 (and held-out 1: 0.961) with addresses abroad.
 const HELDOUT2_NAME: f64 = 0.89;
-const HELDOUT2_ADDRESS: f64 = 0.90;
+const HELDOUT2_ADDRESS: f64 = 0.95;
 const HELDOUT2_GENERAL: f64 = 0.97;
 
 /// The knowledge base's example questions and answers are general text in fi/sv/en full of
-/// authorities, places, services and months: the name finder must leave them alone. The same
+/// authorities, places, services and months: the name and address finders must leave them
+/// alone. The same
 /// text was used to keep ordinary words out of the name lists, so this guards the finder's rules
 /// (cues, capitals, the never-list), not the lists.
 #[test]
@@ -161,7 +163,7 @@ fn knowledge_base_text_keeps_its_words() {
     let mut altered = 0;
     for line in &lines {
         let red = PiiRedactor.redact(line);
-        if red.counts.get(Kind::Name) > 0 {
+        if red.counts.get(Kind::Name) + red.counts.get(Kind::Address) > 0 {
             altered += 1;
             if show {
                 println!("name found in: {line}\n          -> {}", red.text);
@@ -170,7 +172,7 @@ fn knowledge_base_text_keeps_its_words() {
     }
     let rate = altered as f64 / lines.len() as f64;
     println!(
-        "knowledge base lines with a [NAME]: {altered} of {} ({rate:.4})",
+        "knowledge base lines with a [NAME] or an [ADDRESS]: {altered} of {} ({rate:.4})",
         lines.len()
     );
     assert!(rate <= 0.002, "the name finder alters general text");
