@@ -106,24 +106,8 @@ fn bare(word: &str) -> bool {
 /// Adds every street address in `view`.
 pub fn find(view: &str, out: &mut Vec<Finding>) {
     let p = patterns();
-    if p.foreign_gate.is_match(view) {
-        for m in p.foreign.find_iter(view) {
-            out.push(Finding {
-                start: m.start(),
-                end: m.end(),
-                kind: Kind::Address,
-            });
-        }
-    }
-    if p.po_box_gate.is_match(view) {
-        for m in p.po_box.find_iter(view) {
-            out.push(Finding {
-                start: m.start(),
-                end: m.end(),
-                kind: Kind::Address,
-            });
-        }
-    }
+    push_gated(&p.foreign_gate, &[&p.foreign], view, out);
+    push_gated(&p.po_box_gate, &[&p.po_box], view, out);
     if p.nordic_gate.is_match(view) {
         for m in p.nordic.find_iter(view) {
             // The words before the house number; the last holds the street ending.
@@ -150,14 +134,20 @@ pub fn find(view: &str, out: &mut Vec<Finding>) {
             });
         }
     }
-    if !p.english_gate.is_match(view) {
+    push_gated(
+        &p.english_gate,
+        &[&p.english, &p.english_reversed],
+        view,
+        out,
+    );
+}
+
+/// Adds every match of `patterns` as an address, when `gate` finds its literal in `view`.
+fn push_gated(gate: &Regex, patterns: &[&Regex], view: &str, out: &mut Vec<Finding>) {
+    if !gate.is_match(view) {
         return;
     }
-    for m in p
-        .english
-        .find_iter(view)
-        .chain(p.english_reversed.find_iter(view))
-    {
+    for m in patterns.iter().flat_map(|p| p.find_iter(view)) {
         out.push(Finding {
             start: m.start(),
             end: m.end(),

@@ -887,22 +887,33 @@ pub fn may_contain(text: &str) -> bool {
 /// Whether the message starts with a listed given name in ASCII letters ("Erik har fått
 /// avslag", "Olena needs a visa"): its only capital, which the scan above passes over.
 fn given_first(b: &[u8]) -> bool {
+    let mut buf = [0u8; 24];
+    let Some((key, next)) = ascii_word(b, &mut buf) else {
+        return false;
+    };
+    if !(3..=16).contains(&key.len()) || next.is_some_and(|c| c >= 0x80) {
+        return false;
+    }
+    lists()
+        .words
+        .get(key)
+        .is_some_and(|&bits| bits & GIVEN != 0 && bits & NEVER == 0)
+}
+
+/// The word of ASCII letters at the start of `b`, lowercased into `buf`, and the byte after it;
+/// `None` when there is none or it is longer than `buf`.
+fn ascii_word<'k>(b: &[u8], buf: &'k mut [u8; 24]) -> Option<(&'k str, Option<u8>)> {
     let end = b
         .iter()
         .position(|c| !c.is_ascii_alphabetic())
         .unwrap_or(b.len());
-    if !(3..=16).contains(&end) || b.get(end).is_some_and(|&c| c >= 0x80) {
-        return false;
+    if end == 0 || end > buf.len() {
+        return None;
     }
-    let mut key = [0u8; 16];
-    key[..end].copy_from_slice(&b[..end]);
-    key.make_ascii_lowercase();
-    std::str::from_utf8(&key[..end]).is_ok_and(|key| {
-        lists()
-            .words
-            .get(key)
-            .is_some_and(|&bits| bits & GIVEN != 0 && bits & NEVER == 0)
-    })
+    buf[..end].copy_from_slice(&b[..end]);
+    buf[..end].make_ascii_lowercase();
+    let key = std::str::from_utf8(&buf[..end]).ok()?;
+    Some((key, b.get(end).copied()))
 }
 
 /// Whether `b` holds a cue ("nimeni on", "my husband", "mvh"), its words folded (ASCII and
@@ -1010,22 +1021,13 @@ fn capital_word_at(b: &[u8], k: usize) -> bool {
 /// Whether the ASCII word at `k` is on the never-list (judged only for words of ASCII letters
 /// that end there: "Kela-kortti" and "Åbo" are left to the finder).
 fn never_word_at(b: &[u8], k: usize) -> bool {
-    let end = b[k..]
-        .iter()
-        .position(|c| !c.is_ascii_alphabetic())
-        .map_or(b.len(), |n| k + n);
-    if end - k > 24
-        || b.get(end)
-            .is_some_and(|&c| c >= 0x80 || c == b'-' || c == b'\'')
-    {
-        return false;
-    }
-    let mut key = [0u8; 24];
-    key[..end - k].copy_from_slice(&b[k..end]);
-    key.make_ascii_lowercase();
-    let Ok(key) = std::str::from_utf8(&key[..end - k]) else {
+    let mut buf = [0u8; 24];
+    let Some((key, next)) = ascii_word(&b[k..], &mut buf) else {
         return false;
     };
+    if next.is_some_and(|c| c >= 0x80 || c == b'-' || c == b'\'') {
+        return false;
+    }
     let l = lists();
     l.words.get(key).is_some_and(|&bits| bits & NEVER != 0) || l.stemmed(key)
 }
